@@ -1,0 +1,88 @@
+"""The Dramatiq broker and one actor per consumer, queued per domain.
+
+The broker is configured here before any actor is declared; actors are declared from the
+consumer registry, so a domain needs no Dramatiq import to handle events.
+"""
+
+import logging
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage, Retries, TimeLimit
+
+from outbox import consumers
+from outbox.config import Settings
+from outbox.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+MAX_BACKOFF_MS = 30_000
+# A dead worker's messages go back to the queue after its heartbeat is this old and a
+# maintenance pass runs; Dramatiq's defaults (60 s, 1 in 1,000 fetches) leave recovery unbounded.
+HEARTBEAT_TIMEOUT_MS = 15_000
+MAINTENANCE_CHANCE = 50_000  # out of 1,000,000 fetches: about one in twenty
+
+
+class HandlerFailed(Exception):
+    """A handler raised; Dramatiq retries the delivery with backoff."""
+
+
+def setup_broker(settings: Settings) -> dramatiq.Broker:
+    backoff = settings.retry_min_backoff_ms
+    middleware = [
+        Retries(
+            max_retries=MAX_RETRIES, min_backoff=backoff, max_backoff=max(backoff, MAX_BACKOFF_MS)
+        ),
+        TimeLimit(time_limit=300_000),
+        CurrentMessage(),
+    ]
+    if settings.redis_url:
+        broker = RedisBroker(
+            url=settings.redis_url,
+            namespace=settings.broker_namespace,
+            middleware=middleware,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=MAINTENANCE_CHANCE,
+        )
+    else:
+        broker = StubBroker(middleware=middleware)
+    dramatiq.set_broker(broker)
+    return broker
+
+
+def declare_actors(broker: dramatiq.Broker, db: Database) -> dict[str, dramatiq.Actor]:
+    """One `<consumer>.handle_events` actor on the `<consumer>` queue for every consumer."""
+    return {name: _declare(broker, db, name) for name in sorted(consumers.CONSUMERS)}
+
+
+def _declare(broker, db, consumer_name) -> dramatiq.Actor:
+    def handle_events(messages: list[dict]) -> None:
+        outcome = consumers.apply_batch(db, consumer_name, messages)
+        if not outcome.failed:
+            return
+        if len(messages) > 1:
+            # Retry each failed event on its own, so the rest of the batch stays done.
+            for message, _error in outcome.failed:
+                actor.send([message])
+            return
+        message, error = outcome.failed[0]
+        if _retries_so_far() >= MAX_RETRIES:
+            with db.transaction() as session:
+                consumers.bury(session, consumer_name, message, f"retries exhausted: {error}")
+            return
+        raise HandlerFailed(error)
+
+    actor = dramatiq.actor(
+        handle_events,
+        broker=broker,
+        actor_name=f"{consumer_name}.handle_events",
+        queue_name=consumer_name,
+    )
+    return actor
+
+
+def _retries_so_far() -> int:
+    message = CurrentMessage.get_current_message()
+    return message.options.get("retries", 0) if message else MAX_RETRIES

@@ -1,0 +1,85 @@
+"""Settings from the environment, shared by the web app, the relay and the workers."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _var_dir() -> Path:
+    path = Path(os.environ.get("ATES_VAR_DIR", ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(production: bool) -> str:
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set in production (REDIS_URL is set).")
+    # The embedded default keeps one generated key, so sessions survive restarts.
+    key_file = _var_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    var_dir: Path
+    timezone: str = "UTC"
+    day_close_at: str = "23:59"
+    mail_host: str | None = None
+    mail_port: int = 25
+    mail_tls: bool = False
+    mail_user: str | None = None
+    mail_password: str | None = None
+    mail_sender: str = "aTES <accounting@uberpopug.example>"
+    outbox_retention_days: int = 7
+    broker_namespace: str = "ates"
+    retry_min_backoff_ms: int = 500
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis: broker, workers and relay all live inside the app process."""
+        return self.redis_url is None
+
+    @property
+    def production(self) -> bool:
+        return not self.embedded
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+
+def load_settings(**overrides) -> Settings:
+    env = os.environ
+    var_dir = _var_dir()
+    redis_url = overrides.pop("redis_url", env.get("REDIS_URL") or None)
+    values = dict(
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'ates.sqlite3'}",
+        redis_url=redis_url,
+        secret_key=overrides.pop("secret_key", None)
+        or _secret_key(production=redis_url is not None),
+        var_dir=var_dir,
+        timezone=env.get("ATES_TIMEZONE", "UTC"),
+        day_close_at=env.get("ATES_DAY_CLOSE_AT", "23:59"),
+        mail_host=env.get("MAIL_HOST") or None,
+        mail_port=int(env.get("MAIL_PORT", "25")),
+        mail_tls=env.get("MAIL_TLS", "").lower() in ("1", "true", "yes"),
+        mail_user=env.get("MAIL_USER") or None,
+        mail_password=env.get("MAIL_PASSWORD") or None,
+        mail_sender=env.get("MAIL_SENDER", "aTES <accounting@uberpopug.example>"),
+        outbox_retention_days=int(env.get("OUTBOX_RETENTION_DAYS", "7")),
+        broker_namespace=env.get("BROKER_NAMESPACE", "ates"),
+        retry_min_backoff_ms=int(env.get("RETRY_MIN_BACKOFF_MS", "500")),
+    )
+    values.update(overrides)
+    return Settings(**values)

@@ -1,0 +1,181 @@
+"""Consumers: handlers registered per (consumer, event name, versions), applied once per event.
+
+A delivery is a batch of event messages for one consumer. The batch is applied in one
+transaction together with the consumer's inbox rows, so a redelivered event is a no-op. If any
+handler raises, the batch is applied again event by event under savepoints, so one bad event
+never sinks the others: the good ones commit, the bad one is retried on its own and, after its
+retries, dead-lettered.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from outbox.db import Database, utcnow
+from outbox.events import Event, InvalidEvent, registry
+from outbox.tables import dead_letters, inbox
+
+HandlerFn = Callable[[Session, Event], None]
+
+
+@dataclass
+class Consumer:
+    """A domain's subscription: which events it handles, in which versions, and how."""
+
+    name: str
+    handlers: dict[str, tuple[frozenset[int], HandlerFn]] = field(default_factory=dict)
+
+    def handles(self, event_name: str, versions: tuple[int, ...] | list[int]):
+        def register(fn: HandlerFn) -> HandlerFn:
+            if event_name in self.handlers:
+                raise ValueError(f"{self.name} already handles {event_name}")
+            self.handlers[event_name] = (frozenset(versions), fn)
+            return fn
+
+        return register
+
+    def handler_for(self, event: Event) -> HandlerFn:
+        if event.event_name not in self.handlers:
+            raise InvalidEvent(f"{self.name} does not handle {event.event_name}")
+        versions, fn = self.handlers[event.event_name]
+        if event.event_version not in versions:
+            accepted = ", ".join(f"v{v}" for v in sorted(versions))
+            raise InvalidEvent(
+                f"{self.name} accepts {event.event_name} {accepted}, not v{event.event_version}"
+            )
+        registry.validate(event.event_name, event.event_version, event.data)
+        return fn
+
+
+CONSUMERS: dict[str, Consumer] = {}
+
+
+def consumer(name: str) -> Consumer:
+    """The one Consumer of that name (domains call this at import to declare handlers)."""
+    return CONSUMERS.setdefault(name, Consumer(name))
+
+
+def subscribers(event_name: str) -> list[str]:
+    return sorted(name for name, c in CONSUMERS.items() if event_name in c.handlers)
+
+
+@dataclass
+class Outcome:
+    applied: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    failed: list[tuple[dict, str]] = field(default_factory=list)
+
+
+def apply_batch(db: Database, consumer_name: str, messages: list[dict]) -> Outcome:
+    """Apply a delivery; return what failed in a handler (for retry), having committed the rest."""
+    handler_of = CONSUMERS[consumer_name]
+    outcome = Outcome()
+    parsed, rejected = [], []
+    for message in messages:
+        try:
+            event = Event.from_message(message)
+            parsed.append((message, event, handler_of.handler_for(event)))
+        except InvalidEvent as error:
+            rejected.append((message, str(error)))
+    try:
+        with db.transaction() as session:
+            fresh = _unseen(session, consumer_name, parsed, outcome)
+            for _message, event, handle in fresh:
+                handle(session, event)
+            _mark_handled(session, consumer_name, [event for _m, event, _h in fresh])
+            _bury(session, consumer_name, rejected, outcome)
+            outcome.applied = len(fresh)
+        return outcome
+    except Exception:
+        return _apply_one_by_one(db, consumer_name, parsed, rejected)
+
+
+def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
+    outcome = Outcome()
+    with db.transaction() as session:
+        for message, event, handle in _unseen(session, consumer_name, parsed, outcome):
+            try:
+                with session.begin_nested():
+                    _mark_handled(session, consumer_name, [event])
+                    handle(session, event)
+                outcome.applied += 1
+            except IntegrityError as error:
+                if _seen(session, consumer_name, event.event_id):
+                    outcome.duplicates += 1  # a concurrent delivery of the same event won
+                else:
+                    outcome.failed.append((message, _describe(error)))
+            except Exception as error:
+                outcome.failed.append((message, _describe(error)))
+        _bury(session, consumer_name, rejected, outcome)
+    return outcome
+
+
+def _unseen(session, consumer_name, parsed, outcome):
+    ids = [event.event_id for _m, event, _h in parsed]
+    seen = set()
+    if ids:
+        seen = set(
+            session.scalars(
+                sa.select(inbox.c.event_id).where(
+                    inbox.c.consumer == consumer_name, inbox.c.event_id.in_(ids)
+                )
+            )
+        )
+    fresh = []
+    for item in parsed:
+        if item[1].event_id in seen:
+            outcome.duplicates += 1
+        else:
+            seen.add(item[1].event_id)
+            fresh.append(item)
+    return fresh
+
+
+def _seen(session, consumer_name, event_id) -> bool:
+    query = sa.select(inbox.c.event_id).where(
+        inbox.c.consumer == consumer_name, inbox.c.event_id == event_id
+    )
+    return session.scalar(query) is not None
+
+
+def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
+    if handled:
+        now = utcnow()
+        session.execute(
+            sa.insert(inbox),
+            [
+                {"consumer": consumer_name, "event_id": e.event_id, "handled_at": now}
+                for e in handled
+            ],
+        )
+
+
+def _bury(session, consumer_name, rejected, outcome) -> None:
+    for message, error in rejected:
+        bury(session, consumer_name, message, error)
+        outcome.dead += 1
+
+
+def bury(session: Session, consumer_name: str, message, error: str) -> None:
+    """Put one message in the dead-letter table with the reason it could not be handled."""
+    fields = message if isinstance(message, dict) else {}
+    version = fields.get("event_version")
+    session.execute(
+        sa.insert(dead_letters).values(
+            consumer=consumer_name,
+            event_id=str(fields.get("event_id"))[:64] if fields.get("event_id") else None,
+            event_name=str(fields.get("event_name"))[:100] if fields.get("event_name") else None,
+            event_version=version if isinstance(version, int) else None,
+            message=message if isinstance(message, dict) else {"raw": repr(message)},
+            error=error,
+            failed_at=utcnow(),
+        )
+    )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]

@@ -1,0 +1,127 @@
+"""One database for every domain, one schema per domain.
+
+PostgreSQL: each domain's tables live in a real schema (`auth`, `tracker`, ...).
+SQLite: all schemas map to the one main database file (`schema_translate_map`), so a domain's
+write and its outbox rows always share one file and commit atomically. Attaching one file per
+schema would look closer to PostgreSQL, but SQLite commits across attached files atomically only
+without WAL, and WAL is what lets the web app read while the workers write. The price is that
+table names must be unique across domains; `tests/unit/test_tables.py` guards that.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+SCHEMAS = ("auth", "tracker", "accounting", "analytics", "sender", "outbox")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Timezone-aware UTC in and out, also on SQLite, which stores no offset."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; use an aware UTC time")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, **kwargs) -> sa.Engine:
+    if not is_sqlite(url):
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, open transactions (see `_begin`).
+        dbapi_connection.isolation_level = None
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        # Take the write lock up front: a deferred transaction that later writes fails at
+        # once with "database is locked" instead of waiting for the busy timeout.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine.execution_options(schema_translate_map={name: None for name in SCHEMAS})
+
+
+class Database:
+    """The engine and session factory of one process."""
+
+    def __init__(self, url: str, **engine_kwargs):
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any exception."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_database: Database | None = None
+
+
+def configure_database(url: str, **engine_kwargs) -> Database:
+    global _database
+    if _database is not None:
+        _database.dispose()
+    _database = Database(url, **engine_kwargs)
+    return _database
+
+
+def database() -> Database:
+    if _database is None:
+        raise RuntimeError("configure_database() has not been called in this process")
+    return _database

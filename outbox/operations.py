@@ -1,0 +1,65 @@
+"""What on-call needs: outbox figures, replay of dead letters."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from outbox.db import Database, utcnow
+from outbox.tables import dead_letters, events
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    pending: int
+    oldest_pending_age_seconds: float | None
+    dead_letters: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {
+            "pending": self.pending,
+            "oldest_pending_age_seconds": self.oldest_pending_age_seconds,
+            "dead_letters": self.dead_letters,
+        }
+
+
+def status(db: Database) -> OutboxStatus:
+    with db.transaction() as session:
+        pending, oldest = session.execute(
+            sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
+                events.c.relayed_at.is_(None)
+            )
+        ).one()
+        dead = dict(
+            session.execute(
+                sa.select(dead_letters.c.consumer, sa.func.count())
+                .where(dead_letters.c.replayed_at.is_(None))
+                .group_by(dead_letters.c.consumer)
+            ).all()
+        )
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's min() bypasses the column type
+        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=utcnow().tzinfo)
+    age = (utcnow() - oldest).total_seconds() if oldest else None
+    return OutboxStatus(pending, age, dead)
+
+
+def replay(
+    db: Database, send, *, dead_letter_id: int | None = None, consumer: str | None = None
+) -> int:
+    """Send dead letters to their consumer again, marked replayed; a new failure buries anew."""
+    query = sa.select(dead_letters).where(dead_letters.c.replayed_at.is_(None))
+    if dead_letter_id is not None:
+        query = query.where(dead_letters.c.id == dead_letter_id)
+    if consumer is not None:
+        query = query.where(dead_letters.c.consumer == consumer)
+    with db.transaction() as session:
+        rows = session.execute(query.order_by(dead_letters.c.id)).all()
+        for row in rows:
+            send(row.consumer, [row.message])
+        if rows:
+            session.execute(
+                sa.update(dead_letters)
+                .where(dead_letters.c.id.in_([row.id for row in rows]))
+                .values(replayed_at=utcnow())
+            )
+    return len(rows)

@@ -1,0 +1,152 @@
+"""The relay: moves pending outbox rows to Dramatiq, one delivery per consumer per batch.
+
+Rows are picked by their own status (`relayed_at IS NULL`), oldest first, never by "id above
+the last one seen": ids are handed out before commit and commits land out of order. On
+PostgreSQL `FOR UPDATE SKIP LOCKED` lets several relays run side by side without sending a row
+twice; a crash between send and mark re-sends the batch, which consumers' inboxes absorb.
+"""
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from outbox import consumers
+from outbox.db import Database, utcnow
+from outbox.tables import dead_letters, events, inbox
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+IDLE_WAIT_SECONDS = 0.2
+CLEANUP_EVERY_SECONDS = 60
+
+Send = Callable[[str, list[dict]], None]
+
+
+def _message(row) -> dict:
+    return {
+        "event_id": str(row.event_id),
+        "event_name": row.event_name,
+        "event_version": row.event_version,
+        "event_time": row.event_time.isoformat(),
+        "producer": row.producer,
+        "key": row.key,
+        "data": row.data,
+    }
+
+
+def fan_out(rows: Iterable) -> dict[str, list[dict]]:
+    """The messages each subscribed consumer gets from these rows."""
+    deliveries: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        message = _message(row)
+        for name in consumers.subscribers(row.event_name):
+            deliveries[name].append(message)
+    return deliveries
+
+
+class Relay:
+    def __init__(self, db: Database, send: Send, batch_size: int = BATCH_SIZE):
+        self.db = db
+        self.send = send
+        self.batch_size = batch_size
+        self._last_cleanup = 0.0
+
+    def relay_once(self) -> int:
+        """Send one batch of pending events and mark them relayed; return how many."""
+        with self.db.transaction() as session:
+            query = (
+                sa.select(events)
+                .where(events.c.relayed_at.is_(None))
+                .order_by(events.c.id)
+                .limit(self.batch_size)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if not rows:
+                return 0
+            for consumer_name, messages in fan_out(rows).items():
+                self.send(consumer_name, messages)
+            session.execute(
+                sa.update(events)
+                .where(events.c.id.in_([row.id for row in rows]))
+                .values(relayed_at=utcnow())
+            )
+        return len(rows)
+
+    def drain(self) -> int:
+        total = 0
+        while sent := self.relay_once():
+            total += sent
+        return total
+
+    def run(self, stop: threading.Event, retention: timedelta) -> None:
+        """Relay until stopped; wait briefly when idle; back off while the broker is down."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                sent = self.relay_once()
+                failures = 0
+                if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
+                    self.clean_up(retention)
+            except Exception:
+                failures += 1
+                log.exception("relay failed; retrying")
+                stop.wait(min(0.5 * 2**failures, 10))
+                continue
+            if sent < self.batch_size:
+                stop.wait(IDLE_WAIT_SECONDS)
+
+    def clean_up(self, retention: timedelta) -> int:
+        """Delete relayed rows older than the retention period."""
+        self._last_cleanup = time.monotonic()
+        cutoff = utcnow() - retention
+        with self.db.transaction() as session:
+            result = session.execute(sa.delete(events).where(events.c.relayed_at < cutoff))
+        return result.rowcount
+
+    def resend(self, since: datetime, only_unhandled: bool = False) -> int:
+        """Send again events relayed since a time (after the broker lost its data).
+
+        With `only_unhandled`, skip what each consumer already handled or buried: the
+        embedded broker keeps messages in memory, so the app re-sends those on start.
+        """
+        total = 0
+        with self.db.transaction() as session:
+            query = (
+                sa.select(events)
+                .where(events.c.relayed_at.is_not(None), events.c.relayed_at >= since)
+                .order_by(events.c.id)
+            )
+            for chunk in session.execute(query).yield_per(self.batch_size).partitions():
+                for consumer_name, messages in fan_out(chunk).items():
+                    if only_unhandled:
+                        messages = _unhandled(session, consumer_name, messages)
+                    if messages:
+                        self.send(consumer_name, messages)
+                        total += len(messages)
+        return total
+
+
+def _unhandled(session, consumer_name: str, messages: list[dict]) -> list[dict]:
+    ids = [m["event_id"] for m in messages]
+    done = set(
+        session.scalars(
+            sa.select(inbox.c.event_id).where(
+                inbox.c.consumer == consumer_name, inbox.c.event_id.in_(ids)
+            )
+        )
+    ) | set(
+        session.scalars(
+            sa.select(dead_letters.c.event_id).where(
+                dead_letters.c.consumer == consumer_name, dead_letters.c.event_id.in_(ids)
+            )
+        )
+    )
+    return [m for m in messages if m["event_id"] not in done]

@@ -1,0 +1,56 @@
+"""The outbox's own tables: the work queue of published events, consumers' inboxes, dead letters."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from outbox.db import UTCDateTime, metadata
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
+    sa.Column("event_name", sa.String(100), nullable=False),
+    sa.Column("event_version", sa.Integer, nullable=False),
+    sa.Column("event_time", UTCDateTime, nullable=False),
+    sa.Column("producer", sa.String(50), nullable=False),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("relayed_at", UTCDateTime, nullable=True),
+    # The relay scans only pending rows, oldest first; relayed rows wait for the cleanup.
+    sa.Index(
+        "ix_events_pending",
+        "id",
+        postgresql_where=sa.text("relayed_at IS NULL"),
+        sqlite_where=sa.text("relayed_at IS NULL"),
+    ),
+    sa.Index("ix_events_relayed_at", "relayed_at"),
+    schema="outbox",
+)
+
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("consumer", sa.String(50), primary_key=True),
+    sa.Column("event_id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("handled_at", UTCDateTime, nullable=False),
+    schema="outbox",
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("consumer", sa.String(50), nullable=False, index=True),
+    sa.Column("event_id", sa.String(64), nullable=True),
+    sa.Column("event_name", sa.String(100), nullable=True),
+    sa.Column("event_version", sa.Integer, nullable=True),
+    sa.Column("message", Json, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("failed_at", UTCDateTime, nullable=False),
+    sa.Column("replayed_at", UTCDateTime, nullable=True),
+    schema="outbox",
+)

@@ -1,0 +1,151 @@
+"""Fixtures on real services. The backend comes from the environment, as in production:
+
+- nothing set: the embedded default (SQLite file, in-process Dramatiq broker);
+- DATABASE_URL=postgresql+psycopg://... and REDIS_URL=redis://...: PostgreSQL and Redis.
+
+Each test session gets its own fresh database and its own Redis namespace, so several
+sessions can run side by side on one machine.
+"""
+
+import os
+import time
+import uuid
+
+import dramatiq
+import pytest
+import redis
+import sqlalchemy as sa
+
+import tests.probe  # noqa: F401  (registers the probe consumers before any actor is declared)
+from domains.runtime import Runtime, start
+from migrations import upgrade
+from outbox.config import load_settings
+from outbox.db import is_sqlite, metadata
+from outbox.tables import events
+from tests.probe import probe_metadata
+
+SESSION_TAG = uuid.uuid4().hex[:8]
+
+
+def _fresh_database_url(tmp_path_factory) -> str:
+    base = os.environ.get("DATABASE_URL")
+    if not base or is_sqlite(base):
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ates.sqlite3'}"
+    url = sa.make_url(base)
+    name = f"ates_test_{SESSION_TAG}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(database_url: str) -> None:
+    if is_sqlite(database_url):
+        return
+    url = sa.make_url(database_url)
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    database_url = _fresh_database_url(tmp_path_factory)
+    yield load_settings(
+        database_url=database_url,
+        secret_key="test-secret",
+        var_dir=tmp_path_factory.mktemp("var"),
+        broker_namespace=f"ates-test-{SESSION_TAG}",
+        retry_min_backoff_ms=10,
+    )
+    _drop_database(database_url)
+
+
+@pytest.fixture(scope="session")
+def session_runtime(settings) -> Runtime:
+    upgrade(settings.database_url)
+    runtime = start(settings)
+    probe_metadata.create_all(runtime.db.engine)
+    yield runtime
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url)
+        for key in client.scan_iter(f"{settings.broker_namespace}*"):
+            client.delete(key)
+    runtime.db.dispose()
+
+
+def _empty_all_tables(runtime: Runtime) -> None:
+    tables = [*reversed(metadata.sorted_tables), *probe_metadata.sorted_tables]
+    with runtime.db.transaction() as session:
+        if runtime.db.is_sqlite:
+            for table in tables:
+                session.execute(table.delete())
+        else:
+            names = ", ".join(
+                f'"{t.schema}"."{t.name}"' if t.schema else f'"{t.name}"' for t in tables
+            )
+            session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def runtime(session_runtime) -> Runtime:
+    """The runtime, with every table emptied and every queue flushed before the test."""
+    session_runtime.broker.flush_all()
+    _empty_all_tables(session_runtime)
+    return session_runtime
+
+
+@pytest.fixture(scope="session")
+def session_worker(session_runtime):
+    worker = dramatiq.Worker(session_runtime.broker, worker_threads=4, worker_timeout=50)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def deliver(runtime, session_worker):
+    """Relay every pending event and wait until every consumer has handled what followed."""
+
+    def settle(timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        relay = runtime.relay()
+        quiet_rounds = 0
+        while quiet_rounds < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("events did not settle")
+            sent = relay.drain()
+            for queue in runtime.broker.get_declared_queues():
+                runtime.broker.join(queue, timeout=int(timeout * 1000))
+            session_worker.join()
+            with runtime.db.transaction() as session:
+                pending = session.scalar(
+                    sa.select(sa.func.count()).where(events.c.relayed_at.is_(None))
+                )
+            quiet_rounds = quiet_rounds + 1 if sent == 0 and pending == 0 else 0
+
+    return settle
+
+
+@pytest.fixture(scope="session")
+def app(session_runtime):
+    from web import create_app
+
+    app = create_app(runtime=session_runtime)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app, runtime):
+    return app.test_client()
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
+    broker = "redis" if os.environ.get("REDIS_URL") else "in-process (embedded default)"
+    return [
+        f"aTES backend: database={url.split(':')[0]}, broker={broker}"
+    ]

@@ -1,0 +1,41 @@
+"""A stand-in producer and consumer that exercise the outbox without any real domain.
+
+Its effect table lives outside the app's metadata (in the default schema), so the migration
+check stays exact; the tests create it themselves.
+"""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from outbox import consumer, registry
+
+probe_metadata = sa.MetaData()
+effects = sa.Table(
+    "probe_effects",
+    probe_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+# Event values the handler refuses, to play a broken consumer.
+FAIL_ON: set[int] = set()
+
+registry.load_dir(Path(__file__).parent / "events", producer="probe")
+probe = consumer("probe")
+# A second consumer of the same event: one broken consumer must not hold up another.
+bystander = consumer("bystander")
+
+
+@probe.handles("probe.happened", versions=(1, 2))
+def record(session, event):
+    value = event.data["value"]
+    if value in FAIL_ON:
+        raise RuntimeError(f"probe refuses {value}")
+    session.execute(sa.insert(effects).values(event_id=event.event_id, value=value))
+
+
+@bystander.handles("probe.happened", versions=(1, 2))
+def watch(session, event):
+    session.execute(sa.insert(effects).values(event_id=event.event_id, value=-event.data["value"]))

@@ -1,0 +1,54 @@
+"""The web app factory: thin blueprints over domain commands and queries."""
+
+from datetime import timedelta
+
+from flask import Flask, render_template
+from htmx_flask import Htmx
+
+from domains.runtime import Runtime, start
+from outbox.config import ROOT, Settings
+from web.access import check_every_route
+from web.cli import db_cli, outbox_cli
+
+BLUEPRINTS = ("web.health",)
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, start_workers: bool = False
+) -> Flask:
+    """The app; `start_workers` runs the embedded relay and Dramatiq workers in this process."""
+    runtime = runtime or start(settings)
+    settings = runtime.settings
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+    )
+    app.extensions["ates"] = runtime
+    Htmx().init_app(app)
+    for module_name in BLUEPRINTS:
+        module = __import__(module_name, fromlist=["bp"])
+        app.register_blueprint(module.bp)
+    _register_error_pages(app)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(db_cli)
+    check_every_route(app)
+    if start_workers:
+        workers = runtime.embedded_workers()
+        workers.start()
+        app.extensions["ates_workers"] = workers
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    for code in (400, 403, 404, 500):
+        app.register_error_handler(
+            code,
+            lambda error, code=code: (render_template("error.html", code=code, error=error), code),
+        )
