@@ -12,7 +12,10 @@ def main() -> None:
     port = int(os.environ.get("PORT", "5000"))
     host = os.environ.get("HOST", "127.0.0.1")
     print(f"aTES is serving on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    serve(app, host=host, port=port, threads=8)
+    try:
+        serve(app, host=host, port=port, threads=8)
+    finally:
+        app.extensions["ates_workers"].stop()
 
 
 if __name__ == "__main__":
