@@ -1,11 +1,10 @@
 """The tracker's worker pool follows auth's account events, in any order, any number of times."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from domains.tracker.commands import NoEligibleAssignee, create_task
 from domains.tracker.handlers import keep_newest_account
@@ -89,25 +88,22 @@ def history(base: dict) -> list[Event]:
     return events
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(order=st.permutations(range(len(CHANGES))), again=st.lists(st.integers(0, 4), max_size=4))
-def test_any_order_and_duplicates_end_at_the_newest_version(runtime, order, again):
-    base = account("worker", full_name="Kesha")  # a new account per example
-    events = history(base)
-    for i in [*order, *again]:
+def test_any_order_and_duplicates_end_at_the_newest_version(runtime):
+    # Every order of an account's five events, each followed by a redelivery of two of them.
+    for order in itertools.permutations(range(len(CHANGES))):
+        base = account("worker", full_name="Kesha")  # a new account per order
+        events = history(base)
         with runtime.db.transaction() as session:
-            keep_newest_account(session, events[i])
-    row = pool(runtime)[base["public_id"]]
-    newest = events[-1].data
-    assert (row.version, row.role, row.active, row.full_name, row.login) == (
-        5,
-        "manager",
-        True,
-        "Kesha P. Popugaev",
-        newest["login"],
-    )
+            for i in [*order, order[0], order[2]]:
+                keep_newest_account(session, events[i])
+        row = pool(runtime)[base["public_id"]]
+        assert (row.version, row.role, row.active, row.full_name, row.login) == (
+            5,
+            "manager",
+            True,
+            "Kesha P. Popugaev",
+            base["login"],
+        ), order
 
 
 def test_redelivered_account_events_through_the_broker_change_nothing(runtime, deliver):
