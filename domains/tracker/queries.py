@@ -114,8 +114,3 @@ def assignee_choices(session: Session) -> list[Assignee]:
         assignees.c.active,
     ).order_by(assignees.c.full_name, assignees.c.login)
     return [Assignee(**row._mapping) for row in session.execute(query)]
-
-
-def known_assignee(session: Session, public_id: str) -> bool:
-    query = sa.select(assignees.c.public_id).where(assignees.c.public_id == str(public_id))
-    return session.scalar(query) is not None

@@ -143,3 +143,21 @@ def test_concurrent_reassign_presses_never_interleave(runtime):
     for event in sent:
         per_task[event.key].append(event.data["assignment"])
     assert all(numbers == [2, 3, 4, 5] for numbers in per_task.values())
+
+
+def test_a_hundred_thousand_open_tasks_are_each_reassigned_exactly_once(runtime):
+    parrots = add_parrots(runtime, 10)
+    add_open_tasks(runtime, 100_000, assignee=parrots[0])
+    assert press(runtime) == 100_000
+    with runtime.db.transaction() as session:
+        rows = session.execute(sa.select(tasks.c.public_id, tasks.c.assignee, tasks.c.assignment))
+        now_assigned = {task: (assignee, n) for task, assignee, n in rows}
+        sent = session.execute(
+            sa.select(events.c.key, events.c.data).where(events.c.event_name == "task.assigned")
+        ).all()
+    assert len(sent) == 100_000
+    from_events = {key: (data["assignee"], data["assignment"]) for key, data in sent}
+    assert from_events == now_assigned  # one event per task, saying what the task now holds
+    assert {n for _assignee, n in now_assigned.values()} == {2}
+    shares = Counter(assignee for assignee, _n in now_assigned.values())
+    assert set(shares) == set(parrots) and max(shares.values()) < 11_000
