@@ -8,7 +8,7 @@ from flask import Flask, url_for
 
 from web.access import may_open
 
-ITEMS: list[tuple[str, str]] = []  # (label, endpoint)
+ITEMS: list[tuple[str, str]] = [("Home", "web.home")]  # (label, endpoint); home comes first
 
 
 def add(label: str, endpoint: str) -> None:
