@@ -12,7 +12,7 @@ from outbox.config import ROOT, Settings
 from web import navigation
 from web.access import check_every_route
 from web.auth import auth_cli, init_login
-from web.cli import db_cli, outbox_cli
+from web.cli import db_cli, events_cli, outbox_cli
 
 BLUEPRINTS = ("web.health", "web.home", "web.auth")
 
@@ -53,6 +53,7 @@ def create_app(
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(events_cli)
     app.cli.add_command(auth_cli)
     check_every_route(app)
     if start_workers:
