@@ -106,3 +106,23 @@ def test_an_admin_manages_accounts_and_the_other_domains_hear_of_it(
     page.fill("#password", gosha.password)
     page.click("button[type=submit]")
     expect(page.locator("#login-error")).to_have_text("This account is deactivated.")
+
+
+def test_an_ended_session_sends_an_htmx_search_to_the_login_page_and_back_again(
+    page, live_server, make_account
+):
+    admin = make_account("admin", login="ara")
+    make_account("worker", login="kesha")
+    log_in(page, live_server, admin)
+    page.goto(f"{live_server.url}/accounts")
+    page.context.clear_cookies()  # the session ended (logged out elsewhere, cookie gone)
+    page.fill("#q", "kesha")
+    page.wait_for_url(f"{live_server.url}/login?next=/accounts")
+    snap(page, "login-after-session-ended")
+    page.fill("#login", admin.login)
+    page.fill("#password", admin.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/accounts")  # the page they were on
+    page.fill("#q", "kesha")
+    expect(page.locator("#account-rows")).not_to_contain_text("ara")
+    expect(page.locator("#account-rows")).to_contain_text("kesha")
