@@ -183,3 +183,17 @@ def test_remember_me_survives_a_new_browser_address(client, make_account, app):
     assert (
         moved.get("/", headers=headers, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 200
     )
+
+
+def test_failures_spread_over_time_do_not_lock_and_old_ones_are_forgotten(runtime, make_account):
+    account = make_account()
+    moment = utcnow()
+    with runtime.db.transaction() as session:
+        for attempt in range(commands.MAX_FAILURES * 2):
+            commands.authenticate(session, account.login, "wrong", now=moment)
+            commands.authenticate(session, f"typo-{attempt}", "wrong", now=moment)
+            moment += commands.FAILURE_WINDOW + timedelta(seconds=1)
+        still_open = commands.authenticate(session, account.login, account.password, now=moment)
+        assert still_open.account is not None
+        remembered = session.scalars(sa.select(login_failures.c.login)).all()
+    assert sorted(remembered) == ["typo-8", "typo-9"]  # the older ones were cleared away
