@@ -7,6 +7,7 @@ Each test session gets its own fresh database and its own Redis namespace, so se
 sessions can run side by side on one machine.
 """
 
+import dataclasses
 import os
 import time
 import uuid
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 import tests.probe  # noqa: F401  (registers the probe consumers before any actor is declared)
 from domains.runtime import Runtime, start
 from migrations import upgrade
+from outbox import config
 from outbox.config import load_settings
 from outbox.db import is_sqlite, metadata
 from outbox.tables import events
@@ -95,6 +97,17 @@ def runtime(session_runtime) -> Runtime:
     session_runtime.broker.flush_all()
     _empty_all_tables(session_runtime)
     return session_runtime
+
+
+@pytest.fixture
+def use_settings(settings):
+    """Change the process settings for one test: `use_settings(mail_host="127.0.0.1")`."""
+
+    def change(**changes):
+        return config.use(dataclasses.replace(settings, **changes))
+
+    yield change
+    config.use(settings)
 
 
 @pytest.fixture(scope="session")

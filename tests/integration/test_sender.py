@@ -1,0 +1,200 @@
+"""The sender e-mails each payout once, over a real SMTP server (aiosmtpd) or into files."""
+
+import email
+import socket
+import uuid
+from datetime import timedelta
+from email import policy
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from domains.sender.tables import emails
+from outbox import publish
+from outbox.broker import MAX_RETRIES
+from outbox.db import utcnow
+from outbox.operations import replay, status
+from outbox.tables import dead_letters
+
+REFUSAL = "550 5.7.1 Mailbox of kesha is full"
+
+
+class Mailbox:
+    """An aiosmtpd handler: keeps what it accepts, or refuses with `refusal` while it is set."""
+
+    def __init__(self):
+        self.received: list[email.message.EmailMessage] = []
+        self.envelopes = []
+        self.attempts = 0
+        self.refusal: str | None = None
+        self.refuse_recipients: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_recipients:
+            return f"550 5.1.1 No parrot {address} here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.refusal:
+            return self.refusal
+        self.envelopes.append(envelope)
+        self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(use_settings):
+    """A real SMTP server on a free local port, and the settings pointing at it."""
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    use_settings(mail_host="127.0.0.1", mail_port=controller.port)
+    yield handler
+    controller.stop()
+
+
+def pay(runtime, amount=4200, email_address="kesha@uberpopug.example", payment_id=None, **extra):
+    payment = {
+        "payment_id": payment_id or str(uuid.uuid4()),
+        "account": str(uuid.uuid4()),
+        "full_name": "Kesha Popugaev",
+        "email": email_address,
+        "amount": amount,
+        "billing_day": "2026-11-25",
+    } | extra
+    with runtime.db.transaction() as session:
+        publish(
+            session, "payment.made", 1, producer="accounting", key=payment["account"], data=payment
+        )
+    return payment
+
+
+def sent_log(runtime):
+    with runtime.db.transaction() as session:
+        return session.execute(sa.select(emails).order_by(emails.c.id)).all()
+
+
+def sender_dead_letters(runtime):
+    with runtime.db.transaction() as session:
+        query = sa.select(dead_letters).where(dead_letters.c.consumer == "sender")
+        return session.execute(query.order_by(dead_letters.c.id)).all()
+
+
+def test_a_payment_is_emailed_to_the_parrot_with_the_amount_in_dollars(runtime, deliver, mailbox):
+    payment = pay(runtime, amount=4250)
+    deliver()
+    [message] = mailbox.received
+    assert mailbox.envelopes[0].rcpt_tos == ["kesha@uberpopug.example"]
+    assert message["To"] == "kesha@uberpopug.example"
+    assert message["Subject"] == "You were paid $42.50 for 25 Nov 2026"
+    body = message.get_content()
+    assert "Kesha Popugaev" in body and "$42.50" in body and "25 Nov 2026" in body
+    [row] = sent_log(runtime)
+    assert (row.payment_id, row.status, row.attempts, row.last_error) == (
+        payment["payment_id"],
+        "sent",
+        1,
+        None,
+    )
+    assert row.recipient == "kesha@uberpopug.example" and row.sent_at is not None
+
+
+def test_redelivery_of_the_same_payment_sends_nothing_more(runtime, deliver, mailbox):
+    payment = pay(runtime)
+    deliver()
+    runtime.relay().resend(utcnow() - timedelta(hours=1))  # the broker delivers it again
+    deliver()
+    pay(runtime, payment_id=payment["payment_id"])  # and accounting publishes it twice
+    deliver()
+    assert len(mailbox.received) == 1
+    [row] = sent_log(runtime)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_a_refusing_server_is_retried_then_dead_lettered_with_the_reason(runtime, deliver, mailbox):
+    mailbox.refusal = REFUSAL
+    payment = pay(runtime)
+    deliver()
+    assert mailbox.received == []
+    assert mailbox.attempts == 1 + MAX_RETRIES
+    [letter] = sender_dead_letters(runtime)
+    assert letter.message["data"] == payment
+    assert letter.error.startswith("retries exhausted: SMTPDataError")
+    assert "Mailbox of kesha is full" in letter.error
+    [row] = sent_log(runtime)
+    assert (row.status, row.attempts) == ("failed", 1 + MAX_RETRIES)
+    assert "550" in row.last_error and "Mailbox of kesha is full" in row.last_error
+
+
+def test_replay_after_the_server_recovers_sends_exactly_one_email(runtime, deliver, mailbox):
+    mailbox.refusal = REFUSAL
+    pay(runtime)
+    deliver()
+    mailbox.refusal = None
+    assert replay(runtime.db, runtime.send, consumer="sender") == 1
+    deliver()
+    assert replay(runtime.db, runtime.send, consumer="sender") == 0
+    deliver()
+    assert len(mailbox.received) == 1
+    [row] = sent_log(runtime)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2 + MAX_RETRIES, None)
+    assert status(runtime.db).dead_letters == {}
+
+
+def test_a_closed_port_is_retried_and_dead_lettered_with_a_readable_reason(
+    runtime, deliver, use_settings
+):
+    use_settings(mail_host="127.0.0.1", mail_port=free_port())  # nobody listens there
+    pay(runtime)
+    deliver()
+    [letter] = sender_dead_letters(runtime)
+    assert "ConnectionRefusedError" in letter.error and "Connection refused" in letter.error
+    [row] = sent_log(runtime)
+    assert (row.status, row.attempts) == ("failed", 1 + MAX_RETRIES)
+
+
+def test_one_refused_recipient_does_not_resend_the_other_payouts_of_its_batch(
+    runtime, deliver, mailbox
+):
+    mailbox.refuse_recipients.add("gosha@uberpopug.example")
+    addresses = ["kesha@uberpopug.example", "gosha@uberpopug.example", "rio@uberpopug.example"]
+    for address in addresses:
+        pay(runtime, email_address=address)
+    deliver()
+    delivered = sorted(message["To"] for message in mailbox.received)
+    assert delivered == ["kesha@uberpopug.example", "rio@uberpopug.example"]
+    [letter] = sender_dead_letters(runtime)
+    assert letter.message["data"]["email"] == "gosha@uberpopug.example"
+    assert "No parrot gosha@uberpopug.example here" in letter.error
+    statuses = {row.recipient: (row.status, row.attempts) for row in sent_log(runtime)}
+    assert statuses == {
+        "kesha@uberpopug.example": ("sent", 1),
+        "gosha@uberpopug.example": ("failed", 1 + MAX_RETRIES),
+        "rio@uberpopug.example": ("sent", 1),
+    }
+
+
+def test_without_a_mail_server_each_payout_is_written_as_an_eml_file(
+    runtime, deliver, use_settings, tmp_path
+):
+    settings = use_settings(var_dir=tmp_path, mail_host=None)
+    payment = pay(runtime, amount=123456)
+    deliver()
+    deliver()
+    [path] = settings.mail_dir.glob("*.eml")
+    assert path.name == f"{payment['payment_id']}.eml"
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == "kesha@uberpopug.example"
+    assert message["Subject"] == "You were paid $1,234.56 for 25 Nov 2026"
+    assert "$1,234.56" in message.get_content()
+    [row] = sent_log(runtime)
+    assert (row.status, row.attempts) == ("sent", 1)
