@@ -4,6 +4,8 @@ Its effect table lives outside the app's metadata (in the default schema), so th
 check stays exact; the tests create it themselves.
 """
 
+import os
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +23,8 @@ effects = sa.Table(
 
 # Event values the handler refuses, to play a broken consumer.
 FAIL_ON: set[int] = set()
+# A slow handler, so a worker process can be killed in the middle of its work.
+DELAY_SECONDS = int(os.environ.get("PROBE_DELAY_MS", "0")) / 1000
 
 registry.load_dir(Path(__file__).parent / "events", producer="probe")
 probe = consumer("probe")
@@ -31,6 +35,7 @@ bystander = consumer("bystander")
 @probe.handles("probe.happened", versions=(1, 2))
 def record(session, event):
     value = event.data["value"]
+    time.sleep(DELAY_SECONDS)
     if value in FAIL_ON:
         raise RuntimeError(f"probe refuses {value}")
     session.execute(sa.insert(effects).values(event_id=event.event_id, value=value))
