@@ -63,3 +63,33 @@ def replay(
                 .values(replayed_at=utcnow())
             )
     return len(rows)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    consumer: str
+    event_id: str | None
+    event_name: str | None
+    event_version: int | None
+    message: dict
+    error: str
+    failed_at: datetime
+
+    @property
+    def data(self) -> dict:
+        data = self.message.get("data")
+        return data if isinstance(data, dict) else {}
+
+
+def waiting_dead_letters(db: Database, consumer: str, limit: int = 100) -> list[DeadLetter]:
+    """One consumer's dead letters not yet replayed, newest first (for on-call pages)."""
+    columns = [dead_letters.c[name] for name in DeadLetter.__dataclass_fields__]
+    query = (
+        sa.select(*columns)
+        .where(dead_letters.c.consumer == consumer, dead_letters.c.replayed_at.is_(None))
+        .order_by(dead_letters.c.id.desc())
+        .limit(limit)
+    )
+    with db.transaction() as session:
+        return [DeadLetter(**row._mapping) for row in session.execute(query)]

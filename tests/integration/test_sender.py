@@ -1,7 +1,8 @@
 """The sender e-mails each payout once, over a real SMTP server (aiosmtpd) or into files."""
 
 import email
-import socket
+import ssl
+import subprocess
 import uuid
 from datetime import timedelta
 from email import policy
@@ -9,6 +10,7 @@ from email import policy
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from domains.sender.tables import emails
 from outbox import publish
@@ -16,6 +18,7 @@ from outbox.broker import MAX_RETRIES
 from outbox.db import utcnow
 from outbox.operations import replay, status
 from outbox.tables import dead_letters
+from tests.processes import free_port
 
 REFUSAL = "550 5.7.1 Mailbox of kesha is full"
 
@@ -43,12 +46,6 @@ class Mailbox:
         self.envelopes.append(envelope)
         self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -198,3 +195,58 @@ def test_without_a_mail_server_each_payout_is_written_as_an_eml_file(
     assert "$1,234.56" in message.get_content()
     [row] = sent_log(runtime)
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+@pytest.fixture
+def tls_certificate(tmp_path, monkeypatch):
+    """A self-signed certificate for 127.0.0.1 that this process's TLS clients trust."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # read by ssl.create_default_context()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def test_starttls_and_credentials_from_the_settings_are_used(
+    runtime, deliver, use_settings, tls_certificate
+):
+    handler, logins = Mailbox(), []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        ok = (auth_data.login, auth_data.password) == (b"accounting", b"s3cret")
+        return AuthResult(success=ok)
+
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=tls_certificate,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticate,
+    )
+    controller.start()
+    try:
+        use_settings(
+            mail_host="127.0.0.1",
+            mail_port=controller.port,
+            mail_tls=True,
+            mail_user="accounting",
+            mail_password="s3cret",
+        )
+        pay(runtime)
+        deliver()
+    finally:
+        controller.stop()
+    assert logins == [(b"accounting", b"s3cret", True)]  # over TLS
+    assert [message["To"] for message in handler.received] == ["kesha@uberpopug.example"]
