@@ -13,7 +13,7 @@ from outbox.events import Event
 from outbox.operations import replay, status
 from outbox.relay import Relay
 from outbox.tables import dead_letters, event_archive, events, inbox
-from tests.probe import FAIL_ON, effects
+from tests.probe import BULK_SIZES, FAIL_ON, effects
 
 
 def publish_probe(runtime, value, version=1, **extra):
@@ -166,6 +166,23 @@ def test_invalid_and_unknown_events_are_dead_lettered_with_a_readable_reason(run
             "envelope lacks data, event_id, event_time, event_version, key, producer",
         ]
     )
+
+
+def test_a_bulk_handler_gets_a_whole_delivery_at_once(runtime, deliver):
+    BULK_SIZES.clear()
+    with runtime.db.transaction() as session:
+        for value in range(1, 301):
+            publish(
+                session,
+                "probe.happened",
+                1,
+                producer="probe",
+                key=str(value),
+                data={"value": value},
+            )
+    deliver()
+    assert BULK_SIZES == [300]
+    assert effect_values(runtime, sign=-1) == list(range(1, 301))
 
 
 def test_one_bad_event_in_a_batch_does_not_sink_the_others(runtime, deliver):

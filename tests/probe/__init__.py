@@ -41,6 +41,12 @@ def record(session, event):
     session.execute(sa.insert(effects).values(event_id=event.event_id, value=value))
 
 
-@bystander.handles("probe.happened", versions=(1, 2))
-def watch(session, event):
-    session.execute(sa.insert(effects).values(event_id=event.event_id, value=-event.data["value"]))
+# The sizes of the batches the bystander was handed, to see bulk handling at work.
+BULK_SIZES: list[int] = []
+
+
+@bystander.handles_in_bulk("probe.happened", versions=(1, 2))
+def watch(session, events):
+    BULK_SIZES.append(len(events))
+    rows = [{"event_id": e.event_id, "value": -e.data["value"]} for e in events]
+    session.execute(sa.insert(effects), rows)
