@@ -26,6 +26,8 @@ from outbox.db import is_sqlite, metadata
 from outbox.tables import events
 from tests.probe import probe_metadata
 
+pytest_plugins = ["tests.mail"]  # `mailbox`: a real SMTP server (aiosmtpd)
+
 SESSION_TAG = uuid.uuid4().hex[:8]
 
 
