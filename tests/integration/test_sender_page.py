@@ -1,0 +1,83 @@
+"""The admin's sender page: the sent log, the failures, and Replay."""
+
+import re
+
+import pytest
+
+from outbox.broker import MAX_RETRIES
+from outbox.operations import waiting_dead_letters
+from tests.mail import REFUSAL, pay
+
+
+@pytest.mark.parametrize("role", ["manager", "accountant", "worker"])
+def test_only_admins_open_the_sender_page(client, login_as, csrf_token, role):
+    login_as(role)
+    assert client.get("/sender/").status_code == 403
+    replay = client.post("/sender/failures/1/replay", data={"csrf_token": csrf_token()})
+    assert replay.status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client):
+    response = client.get("/sender/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize(("role", "linked"), [("admin", True), ("accountant", False)])
+def test_only_admins_find_the_sender_page_from_the_home_page(client, login_as, role, linked):
+    login_as(role)
+    home = client.get("/").get_data(as_text=True)
+    assert ('href="/sender/"' in home) is linked
+
+
+def test_the_page_shows_the_sent_log_and_a_failure_with_its_reason(
+    client, login_as, runtime, deliver, mailbox
+):
+    pay(runtime, amount=4200, email_address="kesha@uberpopug.example")
+    deliver()
+    mailbox.refusal = REFUSAL
+    pay(runtime, amount=1999, email_address="gosha@uberpopug.example")
+    deliver()
+    login_as("admin")
+    page = client.get("/sender/").get_data(as_text=True)
+    sent_row = _row(page, "kesha@uberpopug.example", "sent-log")
+    assert "$42.00" in sent_row and ">sent<" in sent_row and ">1<" in sent_row
+    failed_row = _row(page, "gosha@uberpopug.example", "sent-log")
+    assert (
+        ">failed<" in failed_row
+        and f">{1 + MAX_RETRIES}<" in failed_row
+        and "Mailbox of kesha is full" in page
+    )
+    failure = _row(page, "gosha@uberpopug.example", "failures")
+    assert "$19.99" in failure and "retries exhausted" in failure and "Replay" in failure
+
+
+def test_replay_from_the_page_sends_the_email_once_the_server_recovers(
+    client, login_as, csrf_token, runtime, deliver, mailbox
+):
+    mailbox.refusal = REFUSAL
+    pay(runtime)
+    deliver()
+    mailbox.refusal = None
+    login_as("admin")
+    [letter] = waiting_dead_letters(runtime.db, "sender")
+    url = f"/sender/failures/{letter.id}/replay"
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_token()}
+    fragment = client.post(url, headers=headers)
+    assert fragment.status_code == 200
+    assert "Replayed" in fragment.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)  # only the partial
+    deliver()
+    again = client.post(url, data={"csrf_token": csrf_token()})
+    assert again.status_code == 303  # a plain form post: back to the page
+    page = client.get("/sender/").get_data(as_text=True)
+    assert "already replayed" in page
+    assert "No failures waiting." in page
+    assert ">sent<" in _row(page, "kesha@uberpopug.example", "sent-log")
+    assert len(mailbox.received) == 1
+
+
+def _row(page: str, text: str, table: str) -> str:
+    section = page.split(f'class="{table}"', 1)[1].split("</table>", 1)[0]
+    rows = [row for row in re.findall(r"<tr.*?</tr>", section, re.S) if text in row]
+    assert len(rows) == 1, f"{text} in {table}: {rows}"
+    return rows[0]
