@@ -37,3 +37,9 @@ def recent_emails(session: Session, limit: int = 100) -> list[SentEmail]:
 def counts_by_status(session: Session) -> dict[str, int]:
     query = sa.select(emails.c.status, sa.func.count()).group_by(emails.c.status)
     return dict(session.execute(query).all())
+
+
+def email_for(session: Session, payment_id: str) -> SentEmail | None:
+    columns = [emails.c[name] for name in SentEmail.__dataclass_fields__]
+    row = session.execute(sa.select(*columns).where(emails.c.payment_id == payment_id)).first()
+    return SentEmail(**row._mapping) if row else None

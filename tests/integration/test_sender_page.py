@@ -51,28 +51,50 @@ def test_the_page_shows_the_sent_log_and_a_failure_with_its_reason(
     assert "$19.99" in failure and "retries exhausted" in failure and "Replay" in failure
 
 
-def test_replay_from_the_page_sends_the_email_once_the_server_recovers(
+def test_replay_from_the_page_follows_the_email_until_it_is_sent(
     client, login_as, csrf_token, runtime, deliver, mailbox
 ):
     mailbox.refusal = REFUSAL
-    pay(runtime)
+    payment = pay(runtime)
     deliver()
     mailbox.refusal = None
     login_as("admin")
     [letter] = waiting_dead_letters(runtime.db, "sender")
     url = f"/sender/failures/{letter.id}/replay"
     headers = {"HX-Request": "true", "X-CSRFToken": csrf_token()}
-    fragment = client.post(url, headers=headers)
-    assert fragment.status_code == 200
-    assert "Replayed" in fragment.get_data(as_text=True)
-    assert "<html" not in fragment.get_data(as_text=True)  # only the partial
+    fragment = client.post(url, data={"payment_id": payment["payment_id"]}, headers=headers)
+    text = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in text  # only the partial
+    following = re.search(r'hx-get="([^"]*watch=[^"]*)"', text)
+    assert following and 'hx-trigger="every 1s"' in text  # or it was that quick:
+    assert 'data-watch="sending"' in text or "Sent to kesha@uberpopug.example" in text
     deliver()
-    again = client.post(url, data={"csrf_token": csrf_token()})
-    assert again.status_code == 303  # a plain form post: back to the page
-    page = client.get("/sender/").get_data(as_text=True)
-    assert "already replayed" in page
-    assert "No failures waiting." in page
-    assert ">sent<" in _row(page, "kesha@uberpopug.example", "sent-log")
+    done = client.get(following.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    done_text = done.get_data(as_text=True)
+    assert 'data-watch="done"' in done_text and "Sent to kesha@uberpopug.example." in done_text
+    assert 'hx-trigger="every 5s"' in done_text  # it stops following
+    assert "No failures waiting." in done_text
+    assert ">sent<" in _row(done_text, "kesha@uberpopug.example", "sent-log")
+    assert len(mailbox.received) == 1
+
+
+def test_a_second_replay_of_the_same_failure_sends_nothing(
+    client, login_as, csrf_token, runtime, deliver, mailbox
+):
+    mailbox.refusal = REFUSAL
+    payment = pay(runtime)
+    deliver()
+    mailbox.refusal = None
+    login_as("admin")
+    [letter] = waiting_dead_letters(runtime.db, "sender")
+    form = {"payment_id": payment["payment_id"], "csrf_token": csrf_token()}
+    first = client.post(f"/sender/failures/{letter.id}/replay", data=form)
+    assert first.status_code == 303 and "watch=" in first.headers["Location"]
+    deliver()
+    second = client.post(f"/sender/failures/{letter.id}/replay", data=form)
+    assert second.status_code == 303 and "watch=" not in second.headers["Location"]
+    deliver()
+    assert "already replayed" in client.get("/sender/").get_data(as_text=True)
     assert len(mailbox.received) == 1
 
 
