@@ -9,7 +9,8 @@ from typing import Protocol
 
 from outbox.config import Settings
 
-SMTP_TIMEOUT_SECONDS = 30
+# Per socket operation; stays well under SQLite's 30 s busy timeout (a send holds its write lock).
+SMTP_TIMEOUT_SECONDS = 10
 
 
 class Mailer(Protocol):
