@@ -16,7 +16,7 @@ from web.access import allow
 from web.htmx import is_htmx, page_or_fragment
 
 bp = Blueprint("sender", __name__, url_prefix="/sender")
-navigation.add("E-mails", "sender.index")
+navigation.add("Payout e-mails", "sender.index")
 
 CONSUMER = "sender"
 

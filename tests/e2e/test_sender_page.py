@@ -57,13 +57,15 @@ def test_an_admin_replays_a_refused_payout_email_from_the_browser(
     page.fill("#login", admin.login)
     page.fill("#password", admin.password)
     page.click("button[type=submit]")
-    page.locator("ul.dashboards").get_by_role("link", name="E-mails").click()  # from home
+    page.locator("ul.dashboards").get_by_role("link", name="Payout e-mails").click()  # from home
     failure = page.locator("table.failures tbody tr")
     expect(failure).to_have_count(1)
     expect(failure).to_contain_text("Mailbox of kesha is full")
     mailbox.refusal = None
     failure.get_by_role("button", name="Replay").click()
-    expect(page.locator("[data-watch]")).to_have_text("Sent to kesha@uberpopug.example.")
+    expect(page.locator("[data-watch]")).to_have_text(
+        "Sent to kesha@uberpopug.example.", timeout=20_000
+    )
     row = page.locator('table.sent-log tr[data-status="sent"]')
     expect(row).to_contain_text("kesha@uberpopug.example")
     expect(page.get_by_text("No failures waiting.")).to_be_visible()
