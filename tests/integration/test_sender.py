@@ -48,6 +48,19 @@ def test_redelivery_of_the_same_payment_sends_nothing_more(runtime, deliver, mai
     assert (row.status, row.attempts) == ("sent", 1)
 
 
+def test_the_same_payment_published_many_times_at_once_is_emailed_once(
+    runtime, deliver, mailbox
+):
+    payment = pay(runtime)
+    for _ in range(7):  # one batch, split into deliveries that the workers run side by side
+        pay(runtime, payment_id=payment["payment_id"])
+    deliver()
+    assert len(mailbox.received) == 1
+    [row] = sent_log(runtime)
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert sender_dead_letters(runtime) == []
+
+
 def test_a_refusing_server_is_retried_then_dead_lettered_with_the_reason(runtime, deliver, mailbox):
     mailbox.refusal = REFUSAL
     payment = pay(runtime)
