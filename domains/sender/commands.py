@@ -12,12 +12,10 @@ from outbox.db import utcnow
 
 
 def email_payout(session: Session, payment: dict, mailer: Mailer, sender: str) -> bool:
-    """E-mail the parrot its payout unless the sent log says it went; True if sent now.
-
-    The row is locked (or inserted) before sending and marked sent in the same transaction, so
-    a redelivery waits for, then skips, a send in progress. Only a crash between the SMTP
-    server's accept and the commit can send the same e-mail twice.
-    """
+    """E-mail the parrot its payout unless the sent log says it went; True if sent now."""
+    # Lock (or insert) the row before sending and mark it sent in the same transaction: a
+    # concurrent delivery waits, then skips. Only a crash between the SMTP server's accept and
+    # the commit sends twice.
     row = session.execute(
         sa.select(emails.c.status, emails.c.attempts)
         .where(emails.c.payment_id == payment["payment_id"])
