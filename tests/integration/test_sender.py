@@ -48,9 +48,7 @@ def test_redelivery_of_the_same_payment_sends_nothing_more(runtime, deliver, mai
     assert (row.status, row.attempts) == ("sent", 1)
 
 
-def test_the_same_payment_published_many_times_at_once_is_emailed_once(
-    runtime, deliver, mailbox
-):
+def test_the_same_payment_published_many_times_at_once_is_emailed_once(runtime, deliver, mailbox):
     payment = pay(runtime)
     for _ in range(7):  # one batch, split into deliveries that the workers run side by side
         pay(runtime, payment_id=payment["payment_id"])
