@@ -99,3 +99,20 @@ def test_the_catalog_page_links_to_the_document(client, login_as):
     login_as("admin")
     page = client.get("/events").get_data(as_text=True)
     assert 'href="/events/asyncapi.json"' in page
+
+
+def test_a_consumer_registered_later_appears_without_edits(client, login_as, monkeypatch):
+    from outbox.consumers import Consumer
+
+    newcomer = Consumer("newcomer")
+    newcomer.handles("task.completed", versions=(1,))(lambda session, event: None)
+    monkeypatch.setitem(CONSUMERS, "newcomer", newcomer)
+    login_as("admin")
+    document = client.get("/events/asyncapi.json").get_json()
+    assert errors(document) == []
+    assert document["operations"]["newcomer.receive.task.completed"]["messages"] == [
+        {"$ref": "#/channels/task.completed/messages/v1"}
+    ]
+    page = client.get("/events").get_data(as_text=True)
+    section = page.split('<section class="event" id="event-task.completed"', 1)[1]
+    assert "<tr><td>newcomer</td>" in section.split("</section>", 1)[0]
