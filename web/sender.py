@@ -64,7 +64,7 @@ def _log(watch: Watch | None, notice: str | None = None):
         counts = queries.counts_by_status(session)
         if watch:
             watch = _follow(watch, queries.email_for(session, watch.payment_id))
-    failures = operations.waiting_dead_letters(runtime.db, CONSUMER)
+    failures = operations.dead_letters_of(runtime.db, CONSUMER)
     return page_or_fragment(
         "sender/index.html",
         "sender/_log.html",

@@ -7,7 +7,7 @@ import pytest
 
 from outbox.broker import MAX_RETRIES
 from outbox.db import utcnow
-from outbox.operations import waiting_dead_letters
+from outbox.operations import dead_letters_of
 from tests.mail import REFUSAL, pay
 
 
@@ -61,7 +61,7 @@ def test_replay_from_the_page_follows_the_email_until_it_is_sent(
     deliver()
     mailbox.refusal = None
     login_as("admin")
-    [letter] = waiting_dead_letters(runtime.db, "sender")
+    [letter] = dead_letters_of(runtime.db, "sender")
     since = utcnow()
     htmx = {"HX-Request": "true"}
     watching = f"/sender/?watch={payment['payment_id']}&since={quote(since.isoformat())}"
@@ -90,7 +90,7 @@ def test_a_second_replay_of_the_same_failure_sends_nothing(
     deliver()
     mailbox.refusal = None
     login_as("admin")
-    [letter] = waiting_dead_letters(runtime.db, "sender")
+    [letter] = dead_letters_of(runtime.db, "sender")
     form = {"payment_id": payment["payment_id"], "csrf_token": csrf_token()}
     first = client.post(f"/sender/failures/{letter.id}/replay", data=form)
     assert first.status_code == 303 and "watch=" in first.headers["Location"]
