@@ -1,0 +1,168 @@
+"""The admin's figures, computed from the stored facts. Callers pass the days (company time zone).
+
+Management earnings of a day = assign fees charged that day - completion rewards paid that day,
+i.e. minus the sum of those signed entries (fees are negative, rewards positive for the parrot).
+Payouts are not earnings.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domains.analytics.clock import days, this_month, this_week
+from domains.analytics.tables import accounts, ledger_entries, tasks
+
+EARNING_KINDS = ("assign_fee", "completion_reward")
+
+
+def earnings_by_day(session: Session, start: date, end: date) -> dict[date, int]:
+    """Management earnings in cents for every day from start to end (0 on quiet days)."""
+    e = ledger_entries.c
+    rows = session.execute(
+        sa.select(e.billing_day, -sa.func.sum(e.amount))
+        .where(e.billing_day.between(start, end), e.kind.in_(EARNING_KINDS))
+        .group_by(e.billing_day)
+    )
+    found = {day: int(total) for day, total in rows}
+    return {day: found.get(day, 0) for day in days(start, end)}
+
+
+def management_earnings(session: Session, day: date) -> int:
+    """Management earnings in cents for one billing day."""
+    return earnings_by_day(session, day, day)[day]
+
+
+def balances(session: Session, day: date) -> dict[str, int]:
+    """Every parrot's balance in cents at the end of a day (all their entries up to it)."""
+    e = ledger_entries.c
+    rows = session.execute(
+        sa.select(e.account, sa.func.sum(e.amount)).where(e.billing_day <= day).group_by(e.account)
+    )
+    return {account: int(total) for account, total in rows}
+
+
+def parrots_in_the_red(session: Session, day: date) -> int:
+    """How many parrots have a negative balance at the end of a day."""
+    e = ledger_entries.c
+    in_the_red = (
+        sa.select(e.account)
+        .where(e.billing_day <= day)
+        .group_by(e.account)
+        .having(sa.func.sum(e.amount) < 0)
+        .subquery()
+    )
+    return session.scalar(sa.select(sa.func.count()).select_from(in_the_red))
+
+
+@dataclass(frozen=True)
+class ExpensiveTask:
+    public_id: str
+    title: str | None
+    jira_id: str | None
+    completion_reward: int
+    completed_at: datetime
+    completed_day: date
+    completed_by: str
+    completed_by_name: str | None
+
+
+def _expensive_tasks(ranked_by_day: bool):
+    t, a = tasks.c, accounts.c
+    order = (t.completion_reward.desc(), t.completed_at, t.public_id)
+    columns = [
+        t.public_id,
+        t.title,
+        t.jira_id,
+        t.completion_reward,
+        t.completed_at,
+        t.completed_day,
+        t.completed_by,
+        a.full_name.label("completed_by_name"),
+    ]
+    if ranked_by_day:
+        rank = sa.func.row_number().over(partition_by=t.completed_day, order_by=order)
+        columns.append(rank.label("rank"))
+    query = sa.select(*columns).outerjoin(accounts, a.public_id == t.completed_by)
+    return query.where(t.completion_reward.is_not(None)), order
+
+
+def _expensive(row) -> ExpensiveTask:
+    fields = ExpensiveTask.__dataclass_fields__
+    return ExpensiveTask(**{name: row._mapping[name] for name in fields})
+
+
+def most_expensive_task(session: Session, start: date, end: date) -> ExpensiveTask | None:
+    """The task with the highest completion reward among those completed from start to end.
+
+    Ties go to the earliest completion, so the answer never depends on arrival order.
+    """
+    query, order = _expensive_tasks(ranked_by_day=False)
+    row = session.execute(
+        query.where(tasks.c.completed_day.between(start, end)).order_by(*order).limit(1)
+    ).first()
+    return _expensive(row) if row else None
+
+
+def most_expensive_by_day(
+    session: Session, start: date, end: date
+) -> dict[date, ExpensiveTask | None]:
+    """The most expensive task of every day from start to end (None on days without one)."""
+    query, _order = _expensive_tasks(ranked_by_day=True)
+    ranked = query.where(tasks.c.completed_day.between(start, end)).subquery()
+    rows = session.execute(sa.select(ranked).where(ranked.c.rank == 1))
+    found = {row.completed_day: _expensive(row) for row in rows}
+    return {day: found.get(day) for day in days(start, end)}
+
+
+@dataclass(frozen=True)
+class Today:
+    day: date
+    earnings: int
+    parrots_in_the_red: int
+    most_expensive_today: ExpensiveTask | None
+    most_expensive_this_week: ExpensiveTask | None
+    most_expensive_this_month: ExpensiveTask | None
+    week: tuple[date, date]
+    month: tuple[date, date]
+
+
+def today_figures(session: Session, today: date) -> Today:
+    """The dashboard's headline: today's earnings, parrots in the red, most expensive tasks."""
+    week, month = this_week(today), this_month(today)
+    return Today(
+        day=today,
+        earnings=management_earnings(session, today),
+        parrots_in_the_red=parrots_in_the_red(session, today),
+        most_expensive_today=most_expensive_task(session, today, today),
+        most_expensive_this_week=most_expensive_task(session, *week),
+        most_expensive_this_month=most_expensive_task(session, *month),
+        week=week,
+        month=month,
+    )
+
+
+@dataclass(frozen=True)
+class RangeFigures:
+    start: date
+    end: date
+    earnings_by_day: dict[date, int]
+    most_expensive_by_day: dict[date, ExpensiveTask | None]
+    most_expensive: ExpensiveTask | None
+
+    @property
+    def earnings(self) -> int:
+        return sum(self.earnings_by_day.values())
+
+
+def range_figures(session: Session, start: date, end: date) -> RangeFigures:
+    """Earnings and the most expensive task per day of a range, and for the range as a whole."""
+    by_day = most_expensive_by_day(session, start, end)
+    candidates = [task for task in by_day.values() if task is not None]
+    best = min(
+        candidates,
+        key=lambda task: (-task.completion_reward, task.completed_at, task.public_id),
+        default=None,
+    )
+    return RangeFigures(start, end, earnings_by_day(session, start, end), by_day, best)
