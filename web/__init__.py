@@ -10,7 +10,7 @@ from outbox.config import ROOT, Settings
 from web.access import check_every_route
 from web.cli import db_cli, events_cli, outbox_cli
 
-BLUEPRINTS = ("web.health",)
+BLUEPRINTS = ("web.health", "web.analytics")
 
 
 def create_app(

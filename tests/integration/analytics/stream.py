@@ -1,13 +1,14 @@
-"""A few days of UberPopug activity as the events analytics hears, with the figures they imply.
+"""Four days of UberPopug activity as the events analytics hears, with the figures they imply.
 
-Days 28.02-03.03.2026 (today is Tuesday 03.03). Balances at the end of 03.03: Kesha +1$,
-Gosha -12$, Rita -17$, so two parrots are in the red. Rewards: T5 39$ (28.02), T3 30$ (01.03),
-T2 38$ (02.03), T1 28$ (03.03); T4 (40$) and T6 are never completed.
+By default 28.02-03.03.2026 (today is Tuesday 03.03); `four_days(today)` moves them. Balances at
+the end of today: Kesha +1$, Gosha -12$, Rita -17$, so two parrots are in the red. Rewards:
+T5 39$ (day 1), T3 30$ (day 2), T2 38$ (day 3), T1 28$ (today); T4 (40$) and T6 are never
+completed.
 """
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from outbox import publish
 from outbox.events import Event
@@ -98,7 +99,8 @@ class Stream:
             publish(session, name, version, producer=producer, key="k", data=data)
 
 
-def four_days() -> Stream:
+def four_days(today: date = TODAY) -> Stream:
+    d1, d2, d3, d4 = (str(today - timedelta(days=n)) for n in (3, 2, 1, 0))
     s = Stream()
     s.account(KESHA, "kesha", "Kesha Popugaev", "worker")
     s.account(GOSHA, "gosha", "Gosha", "worker")
@@ -111,35 +113,36 @@ def four_days() -> Stream:
     s.task(T4, "Polish the perch", fee=1200, reward=4000)
     s.task(T5, "Sing at dawn", "UBERPOP-5", fee=1100, reward=3900)
     s.task(T6, "Fly around", fee=1700, reward=2500)
-    # 28.02: Gosha does T5 and is paid out.
-    s.entry(GOSHA, "assign_fee", -1100, "2026-02-28", T5)
-    s.completed(T5, GOSHA, "2026-02-28T15:00:00+00:00")
-    s.entry(GOSHA, "completion_reward", 3900, "2026-02-28", T5)
-    s.entry(GOSHA, "payout", -2800, "2026-02-28")
-    # 01.03: Rita does T3 and is paid out; Kesha gets T1, Gosha T2.
-    s.entry(RITA, "assign_fee", -2000, "2026-03-01", T3)
-    s.completed(T3, RITA, "2026-03-01T10:00:00+00:00")
-    s.entry(RITA, "completion_reward", 3000, "2026-03-01", T3)
-    s.entry(RITA, "payout", -1000, "2026-03-01")
-    s.entry(KESHA, "assign_fee", -1500, "2026-03-01", T1)
-    s.entry(GOSHA, "assign_fee", -1000, "2026-03-01", T2)
-    # 02.03: Gosha does T2 and is paid out; Kesha gets T4 (and ends the day in the red).
-    s.completed(T2, GOSHA, "2026-03-02T11:00:00+00:00")
-    s.entry(GOSHA, "completion_reward", 3800, "2026-03-02", T2)
-    s.entry(GOSHA, "payout", -2800, "2026-03-02")
-    s.entry(KESHA, "assign_fee", -1200, "2026-03-02", T4)
-    # 03.03 (today): Kesha does T1; Reassign gives T4 to Gosha; Rita gets T6.
-    s.completed(T1, KESHA, "2026-03-03T09:30:00+00:00")
-    s.entry(KESHA, "completion_reward", 2800, "2026-03-03", T1)
-    s.entry(GOSHA, "assign_fee", -1200, "2026-03-03", T4)
-    s.entry(RITA, "assign_fee", -1700, "2026-03-03", T6)
+    # Day 1 (28.02): Gosha does T5 and is paid out.
+    s.entry(GOSHA, "assign_fee", -1100, d1, T5)
+    s.completed(T5, GOSHA, f"{d1}T15:00:00+00:00")
+    s.entry(GOSHA, "completion_reward", 3900, d1, T5)
+    s.entry(GOSHA, "payout", -2800, d1)
+    # Day 2 (01.03): Rita does T3 and is paid out; Kesha gets T1, Gosha T2.
+    s.entry(RITA, "assign_fee", -2000, d2, T3)
+    s.completed(T3, RITA, f"{d2}T10:00:00+00:00")
+    s.entry(RITA, "completion_reward", 3000, d2, T3)
+    s.entry(RITA, "payout", -1000, d2)
+    s.entry(KESHA, "assign_fee", -1500, d2, T1)
+    s.entry(GOSHA, "assign_fee", -1000, d2, T2)
+    # Day 3 (02.03): Gosha does T2 and is paid out; Kesha gets T4 (and ends the day in the red).
+    s.completed(T2, GOSHA, f"{d3}T11:00:00+00:00")
+    s.entry(GOSHA, "completion_reward", 3800, d3, T2)
+    s.entry(GOSHA, "payout", -2800, d3)
+    s.entry(KESHA, "assign_fee", -1200, d3, T4)
+    # Today (03.03): Kesha does T1; Reassign gives T4 to Gosha; Rita gets T6.
+    s.completed(T1, KESHA, f"{d4}T09:30:00+00:00")
+    s.entry(KESHA, "completion_reward", 2800, d4, T1)
+    s.entry(GOSHA, "assign_fee", -1200, d4, T4)
+    s.entry(RITA, "assign_fee", -1700, d4, T6)
     return s
 
 
-EARNINGS = {
-    date(2026, 2, 28): 1100 - 3900,
-    date(2026, 3, 1): 2000 + 1500 + 1000 - 3000,
-    date(2026, 3, 2): 1200 - 3800,
-    date(2026, 3, 3): 1200 + 1700 - 2800,
-}
+def earnings(today: date = TODAY) -> dict[date, int]:
+    """Management earnings in cents of the four days, oldest first."""
+    totals = (1100 - 3900, 2000 + 1500 + 1000 - 3000, 1200 - 3800, 1200 + 1700 - 2800)
+    return {today - timedelta(days=3 - n): total for n, total in enumerate(totals)}
+
+
+EARNINGS = earnings()
 BALANCES_TODAY = {KESHA: 100, GOSHA: -1200, RITA: -1700}
