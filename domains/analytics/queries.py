@@ -34,6 +34,16 @@ def management_earnings(session: Session, day: date) -> int:
     return earnings_by_day(session, day, day)[day]
 
 
+def totals_by_kind(session: Session, day: date) -> dict[str, int]:
+    """Signed sums in cents of one day's fees, rewards and payouts, as the ledger recorded them."""
+    e = ledger_entries.c
+    rows = session.execute(
+        sa.select(e.kind, sa.func.sum(e.amount)).where(e.billing_day == day).group_by(e.kind)
+    )
+    found = {kind: int(total) for kind, total in rows}
+    return {kind: found.get(kind, 0) for kind in (*EARNING_KINDS, "payout")}
+
+
 def balances(session: Session, day: date) -> dict[str, int]:
     """Every parrot's balance in cents at the end of a day (all their entries up to it)."""
     e = ledger_entries.c

@@ -100,6 +100,11 @@ def test_payouts_are_not_earnings_and_uncompleted_tasks_are_never_the_most_expen
     deliver()
     with runtime.db.transaction() as session:
         assert queries.management_earnings(session, TODAY) == EARNINGS[TODAY]
+        assert queries.totals_by_kind(session, TODAY) == {
+            "assign_fee": -1200 - 1700,
+            "completion_reward": 2800,
+            "payout": -100,
+        }
         assert queries.balances(session, TODAY)[KESHA] == 0
         assert queries.parrots_in_the_red(session, TODAY) == 2
         best = queries.most_expensive_task(session, FIRST, TODAY)
