@@ -7,6 +7,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
+def _insert(session: Session):
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def insert_new(session: Session, table: sa.Table, rows: list[dict], *, key: Iterable[str]) -> None:
+    """Insert the rows whose key is not taken yet, in one statement."""
+    if rows:
+        statement = _insert(session)(table).on_conflict_do_nothing(index_elements=list(key))
+        session.execute(statement, rows)
+
+
 def upsert(
     session: Session,
     table: sa.Table,
@@ -17,9 +29,7 @@ def upsert(
     when: Callable[[sa.Table, object], sa.ColumnElement] | None = None,
 ) -> None:
     """Insert the row; on a taken key set the `update` columns where `when(table, new)` holds."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
+    statement = _insert(session)(table).values(**values)
     update = list(update)
     if not update:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
