@@ -6,11 +6,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, request
 
 from domains.analytics import queries
+from web import navigation
 from web.access import allow
 from web.analytics.present import dollars, earnings_chart, range_label
 from web.htmx import page_or_fragment
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
+navigation.add("Analytics", "analytics.dashboard")
 
 DEFAULT_RANGE_DAYS = 7
 MAX_RANGE_DAYS = 92
