@@ -78,24 +78,23 @@ class ExpensiveTask:
     completed_by_name: str | None
 
 
-def _expensive_tasks(ranked_by_day: bool):
+def _with_details(public_ids):
+    """The tasks of a subquery of ids, with who completed them."""
     t, a = tasks.c, accounts.c
-    order = (t.completion_reward.desc(), t.completed_at, t.public_id)
-    columns = [
-        t.public_id,
-        t.title,
-        t.jira_id,
-        t.completion_reward,
-        t.completed_at,
-        t.completed_day,
-        t.completed_by,
-        a.full_name.label("completed_by_name"),
-    ]
-    if ranked_by_day:
-        rank = sa.func.row_number().over(partition_by=t.completed_day, order_by=order)
-        columns.append(rank.label("rank"))
-    query = sa.select(*columns).outerjoin(accounts, a.public_id == t.completed_by)
-    return query.where(t.completion_reward.is_not(None)), order
+    return (
+        sa.select(
+            t.public_id,
+            t.title,
+            t.jira_id,
+            t.completion_reward,
+            t.completed_at,
+            t.completed_day,
+            t.completed_by,
+            a.full_name.label("completed_by_name"),
+        )
+        .outerjoin(accounts, a.public_id == t.completed_by)
+        .where(t.public_id.in_(public_ids))
+    )
 
 
 def _expensive(row) -> ExpensiveTask:
@@ -103,15 +102,28 @@ def _expensive(row) -> ExpensiveTask:
     return ExpensiveTask(**{name: row._mapping[name] for name in fields})
 
 
-def most_expensive_task(session: Session, start: date, end: date) -> ExpensiveTask | None:
-    """The task with the highest completion reward among those completed from start to end.
+def _completed_between(start: date, end: date):
+    t = tasks.c
+    return sa.and_(t.completed_day.between(start, end), t.completion_reward.is_not(None))
 
-    Ties go to the earliest completion, so the answer never depends on arrival order.
-    """
-    query, order = _expensive_tasks(ranked_by_day=False)
-    row = session.execute(
-        query.where(tasks.c.completed_day.between(start, end)).order_by(*order).limit(1)
-    ).first()
+
+# Among tasks with the same highest reward, the earliest completion wins, so the answer never
+# depends on arrival order. The highest reward comes off the (completed_day, completion_reward)
+# index first; only the tied tasks are then sorted.
+TIE_BREAK = (tasks.c.completed_at, tasks.c.public_id)
+
+
+def most_expensive_task(session: Session, start: date, end: date) -> ExpensiveTask | None:
+    """The task with the highest completion reward among those completed from start to end."""
+    t = tasks.c
+    highest = sa.select(sa.func.max(t.completion_reward)).where(_completed_between(start, end))
+    winner = (
+        sa.select(t.public_id)
+        .where(_completed_between(start, end), t.completion_reward == highest.scalar_subquery())
+        .order_by(*TIE_BREAK)
+        .limit(1)
+    )
+    row = session.execute(_with_details(winner.scalar_subquery())).first()
     return _expensive(row) if row else None
 
 
@@ -119,10 +131,27 @@ def most_expensive_by_day(
     session: Session, start: date, end: date
 ) -> dict[date, ExpensiveTask | None]:
     """The most expensive task of every day from start to end (None on days without one)."""
-    query, _order = _expensive_tasks(ranked_by_day=True)
-    ranked = query.where(tasks.c.completed_day.between(start, end)).subquery()
-    rows = session.execute(sa.select(ranked).where(ranked.c.rank == 1))
-    found = {row.completed_day: _expensive(row) for row in rows}
+    t = tasks.c
+    highest = (
+        sa.select(t.completed_day, sa.func.max(t.completion_reward).label("reward"))
+        .where(_completed_between(start, end))
+        .group_by(t.completed_day)
+        .subquery()
+    )
+    rank = sa.func.row_number().over(partition_by=t.completed_day, order_by=TIE_BREAK)
+    tied = (
+        sa.select(t.public_id, rank.label("rank"))
+        .join(
+            highest,
+            sa.and_(
+                highest.c.completed_day == t.completed_day,
+                highest.c.reward == t.completion_reward,
+            ),
+        )
+        .subquery()
+    )
+    winners = sa.select(tied.c.public_id).where(tied.c.rank == 1)
+    found = {row.completed_day: _expensive(row) for row in session.execute(_with_details(winners))}
     return {day: found.get(day) for day in days(start, end)}
 
 

@@ -2,8 +2,8 @@
 
 By default 28.02-03.03.2026 (today is Tuesday 03.03); `four_days(today)` moves them. Balances at
 the end of today: Kesha +1$, Gosha -12$, Rita -17$, so two parrots are in the red. Rewards:
-T5 39$ (day 1), T3 30$ (day 2), T2 38$ (day 3), T1 28$ (today); T4 (40$) and T6 are never
-completed.
+T5 39$ (day 1), T3 30$ (day 2), T2 38$ and T7 38$ (day 3; T2 came first), T1 28$ (today); T4 (40$)
+and T6 are never completed.
 """
 
 import uuid
@@ -21,7 +21,7 @@ def uid(name: str) -> str:
 
 
 KESHA, GOSHA, RITA, BOSS = uid("kesha"), uid("gosha"), uid("rita"), uid("boss")
-T1, T2, T3, T4, T5, T6 = (uid(f"T{n}") for n in range(1, 7))
+T1, T2, T3, T4, T5, T6, T7 = (uid(f"T{n}") for n in range(1, 8))
 PRODUCERS = {"account": "auth", "task": "tracker", "ledger_entry": "accounting"}
 
 
@@ -113,6 +113,7 @@ def four_days(today: date = TODAY) -> Stream:
     s.task(T4, "Polish the perch", fee=1200, reward=4000)
     s.task(T5, "Sing at dawn", "UBERPOP-5", fee=1100, reward=3900)
     s.task(T6, "Fly around", fee=1700, reward=2500)
+    s.task(T7, "Wash the bowls", fee=1000, reward=3800)
     # Day 1 (28.02): Gosha does T5 and is paid out.
     s.entry(GOSHA, "assign_fee", -1100, d1, T5)
     s.completed(T5, GOSHA, f"{d1}T15:00:00+00:00")
@@ -130,6 +131,11 @@ def four_days(today: date = TODAY) -> Stream:
     s.entry(GOSHA, "completion_reward", 3800, d3, T2)
     s.entry(GOSHA, "payout", -2800, d3)
     s.entry(KESHA, "assign_fee", -1200, d3, T4)
+    # ... and Rita does T7, as dear as T2 but later that day, and is paid out.
+    s.entry(RITA, "assign_fee", -1000, d3, T7)
+    s.completed(T7, RITA, f"{d3}T18:00:00+00:00")
+    s.entry(RITA, "completion_reward", 3800, d3, T7)
+    s.entry(RITA, "payout", -2800, d3)
     # Today (03.03): Kesha does T1; Reassign gives T4 to Gosha; Rita gets T6.
     s.completed(T1, KESHA, f"{d4}T09:30:00+00:00")
     s.entry(KESHA, "completion_reward", 2800, d4, T1)
@@ -140,7 +146,7 @@ def four_days(today: date = TODAY) -> Stream:
 
 def earnings(today: date = TODAY) -> dict[date, int]:
     """Management earnings in cents of the four days, oldest first."""
-    totals = (1100 - 3900, 2000 + 1500 + 1000 - 3000, 1200 - 3800, 1200 + 1700 - 2800)
+    totals = (1100 - 3900, 2000 + 1500 + 1000 - 3000, 1200 + 1000 - 3800 - 3800, 2900 - 2800)
     return {today - timedelta(days=3 - n): total for n, total in enumerate(totals)}
 
 

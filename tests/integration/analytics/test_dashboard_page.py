@@ -36,8 +36,8 @@ def test_an_admin_sees_today_s_figures_the_per_day_most_expensive_tasks_and_the_
     ]
     rewards = [part.split("</strong>")[0] for part in by_day.split('class="reward">')[1:]]
     assert rewards == ["28$", "38$", "30$", "39$"]  # newest day first
-    assert '<strong id="earnings-range">-38$</strong>' in page
-    assert [f'data-cents="{c}"' in page for c in (-2800, 1500, -2600, 100)] == [True] * 4
+    assert '<strong id="earnings-range">-66$</strong>' in page
+    assert [f'data-cents="{c}"' in page for c in (-2800, 1500, -5400, 100)] == [True] * 4
     assert page.count('<rect class="bar"') == 4
 
 

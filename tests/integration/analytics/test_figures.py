@@ -23,6 +23,7 @@ from tests.integration.analytics.stream import (
     T4,
     T5,
     T6,
+    T7,
     TODAY,
     four_days,
 )
@@ -35,6 +36,7 @@ TITLES = [
     (T6, "Fly around", None),
     (T4, "Polish the perch", None),
     (T5, "Sing at dawn", "UBERPOP-5"),
+    (T7, "Wash the bowls", None),
 ]
 
 
