@@ -44,7 +44,11 @@ def parse_range(args, today: date) -> tuple[date, date, dict[str, str]]:
     errors: dict[str, str] = {}
     start, end = _day(args, "start", errors), _day(args, "end", errors)
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    try:
+        start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    except OverflowError:  # an end in the first days of year 1
+        errors["end"] = "That day is too early."
+        start = end
     if not errors:
         if end < start:
             errors["end"] = "The range ends before it starts."

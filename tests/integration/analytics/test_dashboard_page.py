@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.integration.analytics.stream import four_days
+from web.analytics.present import range_label
 
 
 @pytest.fixture
@@ -36,6 +37,11 @@ def test_an_admin_sees_today_s_figures_the_per_day_most_expensive_tasks_and_the_
     ]
     rewards = [part.split("</strong>")[0] for part in by_day.split('class="reward">')[1:]]
     assert rewards == ["28$", "38$", "30$", "39$"]  # newest day first
+    summary = page.split('<p id="most-expensive-summary">')[1].split("</p>")[0].strip()
+    assert summary == ", ".join(
+        [f"{today - timedelta(days=n):%d.%m} — {reward}" for n, reward in enumerate(rewards)]
+        + [f"{range_label(first, today)} — 39$"]
+    )
     assert '<strong id="earnings-range">-66$</strong>' in page
     assert [f'data-cents="{c}"' in page for c in (-2800, 1500, -5400, 100)] == [True] * 4
     assert page.count('<rect class="bar"') == 4
