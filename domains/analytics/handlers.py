@@ -6,13 +6,14 @@ completion and price are set once, ledger entries are inserted once by entry id.
 """
 
 import re
+from collections import defaultdict
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from domains.analytics.clock import local_day
-from domains.analytics.tables import accounts, ledger_entries, tasks
-from domains.analytics.upsert import insert_new, upsert
+from domains.analytics.tables import accounts, balances, ledger_entries, tasks
+from domains.analytics.upsert import add_to, insert_new, upsert
 from outbox import consumer
 
 c = consumer("analytics")
@@ -128,4 +129,15 @@ def remember_ledger_entries(session, events):
         for event in events
     }
     # One order for every delivery, so two deliveries of the same entries never deadlock.
-    insert_new(session, ledger_entries, [rows[key] for key in sorted(rows)], key=["entry_id"])
+    stored = insert_new(
+        session,
+        ledger_entries,
+        [rows[key] for key in sorted(rows)],
+        key=["entry_id"],
+        returning=(ledger_entries.c.account, ledger_entries.c.amount),
+    )
+    # Only entries stored just now move a balance: a duplicate was not inserted, so adds nothing.
+    moved = defaultdict(int)
+    for account, amount in stored:
+        moved[account] += amount
+    add_to(session, balances, "account", "balance", moved)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from domains.analytics.clock import days, this_month, this_week
-from domains.analytics.tables import accounts, ledger_entries, tasks
+from domains.analytics.tables import accounts, balances, ledger_entries, tasks
 
 EARNING_KINDS = ("assign_fee", "completion_reward")
 
@@ -44,26 +44,30 @@ def totals_by_kind(session: Session, day: date) -> dict[str, int]:
     return {kind: found.get(kind, 0) for kind in (*EARNING_KINDS, "payout")}
 
 
-def balances(session: Session, day: date) -> dict[str, int]:
-    """Every parrot's balance in cents at the end of a day (all their entries up to it)."""
-    e = ledger_entries.c
-    rows = session.execute(
-        sa.select(e.account, sa.func.sum(e.amount)).where(e.billing_day <= day).group_by(e.account)
+def _balances_at(day: date):
+    """(account, balance at the end of day): the running balance minus any later entries."""
+    e, b = ledger_entries.c, balances.c
+    later = (
+        sa.select(e.account, sa.func.sum(e.amount).label("amount"))
+        .where(e.billing_day > day)
+        .group_by(e.account)
+        .subquery()
     )
-    return {account: int(total) for account, total in rows}
+    balance = (b.balance - sa.func.coalesce(later.c.amount, 0)).label("balance")
+    return sa.select(b.account, balance).outerjoin(later, later.c.account == b.account)
+
+
+def balances_at(session: Session, day: date) -> dict[str, int]:
+    """Every parrot's balance in cents at the end of a day (all their entries up to it)."""
+    return {account: int(total) for account, total in session.execute(_balances_at(day))}
 
 
 def parrots_in_the_red(session: Session, day: date) -> int:
     """How many parrots have a negative balance at the end of a day."""
-    e = ledger_entries.c
-    in_the_red = (
-        sa.select(e.account)
-        .where(e.billing_day <= day)
-        .group_by(e.account)
-        .having(sa.func.sum(e.amount) < 0)
-        .subquery()
+    at_day = _balances_at(day).subquery()
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(at_day).where(at_day.c.balance < 0)
     )
-    return session.scalar(sa.select(sa.func.count()).select_from(in_the_red))
 
 
 @dataclass(frozen=True)

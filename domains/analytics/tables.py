@@ -2,7 +2,8 @@
 
 Each table holds facts that an event states once (an entry, a task's title, its completion, its
 price, an account's newest version), so applying an event twice or out of order stores the same
-row. Sums and maxima are never kept: they are read with indexed queries.
+row. Figures are read with indexed queries; the one running sum, `analytics_balances`, is added
+to only by the statement that stored a new entry, so it stays exact too.
 """
 
 import sqlalchemy as sa
@@ -56,5 +57,16 @@ ledger_entries = sa.Table(
     sa.Index("ix_analytics_ledger_entries_day_kind", "billing_day", "kind", "amount"),
     # Balances up to a day, per account (covering, so an index-only scan on PostgreSQL).
     sa.Index("ix_analytics_ledger_entries_account_day", "account", "billing_day", "amount"),
+    schema="analytics",
+)
+
+# Every parrot's balance over all the entries stored so far. Only an entry's first insert adds
+# its amount (see handlers), in the same transaction, so duplicates and order change nothing.
+# "In the red today" then reads one row per parrot instead of every entry ever recorded.
+balances = sa.Table(
+    "analytics_balances",
+    metadata,
+    sa.Column("account", Id, primary_key=True),
+    sa.Column("balance", sa.Integer, nullable=False),
     schema="analytics",
 )

@@ -12,11 +12,27 @@ def _insert(session: Session):
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def insert_new(session: Session, table: sa.Table, rows: list[dict], *, key: Iterable[str]) -> None:
-    """Insert the rows whose key is not taken yet, in one statement."""
-    if rows:
-        statement = _insert(session)(table).on_conflict_do_nothing(index_elements=list(key))
+def insert_new(
+    session: Session, table: sa.Table, rows: list[dict], *, key: Iterable[str], returning=()
+) -> list[sa.Row]:
+    """Insert the rows whose key is not taken yet; return `returning` of those it inserted."""
+    if not rows:
+        return []
+    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=list(key))
+    if not returning:
         session.execute(statement, rows)
+        return []
+    return session.execute(statement.returning(*returning), rows).all()
+
+
+def add_to(session: Session, table: sa.Table, key: str, column: str, amounts: dict) -> None:
+    """Add amounts to a column, row by key (created at 0), locking rows in key order."""
+    if amounts:
+        statement = _insert(session)(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
+        )
+        session.execute(statement, [{key: k, column: amounts[k]} for k in sorted(amounts)])
 
 
 def upsert(

@@ -1,4 +1,4 @@
-"""Analytics: accounts, tasks and ledger entries as copied from events.
+"""Analytics: accounts, tasks, ledger entries and balances as copied from events.
 
 Revision ID: analytics_0001
 Revises: 0001
@@ -26,6 +26,13 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("public_id", name=op.f("pk_analytics_accounts")),
+        schema="analytics",
+    )
+    op.create_table(
+        "analytics_balances",
+        sa.Column("account", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("balance", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("account", name=op.f("pk_analytics_balances")),
         schema="analytics",
     )
     op.create_table(
@@ -91,4 +98,5 @@ def downgrade() -> None:
         schema="analytics",
     )
     op.drop_table("analytics_ledger_entries", schema="analytics")
+    op.drop_table("analytics_balances", schema="analytics")
     op.drop_table("analytics_accounts", schema="analytics")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domains.analytics import queries
-from domains.analytics.tables import accounts, ledger_entries, tasks
+from domains.analytics.tables import accounts, balances, ledger_entries, tasks
 from outbox.consumers import apply_batch
 from outbox.tables import inbox
 from tests.integration.analytics.stream import (
@@ -53,7 +53,7 @@ def figures(runtime) -> dict:
             "earnings": whole.earnings_by_day,
             "red_today": today.parrots_in_the_red,
             "red_yesterday": queries.parrots_in_the_red(session, date(2026, 3, 2)),
-            "balances": queries.balances(session, TODAY),
+            "balances": queries.balances_at(session, TODAY),
             "today": today.most_expensive_today,
             "week": today.most_expensive_this_week,
             "month": today.most_expensive_this_month,
@@ -107,7 +107,7 @@ def test_payouts_are_not_earnings_and_uncompleted_tasks_are_never_the_most_expen
             "completion_reward": 2800,
             "payout": -100,
         }
-        assert queries.balances(session, TODAY)[KESHA] == 0
+        assert queries.balances_at(session, TODAY)[KESHA] == 0
         assert queries.parrots_in_the_red(session, TODAY) == 2
         best = queries.most_expensive_task(session, FIRST, TODAY)
     assert best.completion_reward == 3900  # not T4's 40$: nobody completed T4
@@ -125,7 +125,7 @@ def test_task_created_v1_and_v2_both_give_a_title_and_a_jira_id(runtime, deliver
 
 def _reset(runtime) -> None:
     with runtime.db.transaction() as session:
-        for table in (accounts, tasks, ledger_entries):
+        for table in (accounts, tasks, ledger_entries, balances):
             session.execute(table.delete())
         session.execute(inbox.delete().where(inbox.c.consumer == "analytics"))
 
@@ -149,6 +149,12 @@ def test_the_same_stream_shuffled_and_duplicated_gives_the_same_figures(runtime,
         assert outcome.failed == [] and outcome.dead == 0
     got = figures(runtime)
     assert got["earnings"] == EARNINGS and got["balances"] == BALANCES_TODAY
+    with runtime.db.transaction() as session:  # the running balances agree with the entries
+        e = ledger_entries.c
+        from_entries = session.execute(
+            sa.select(e.account, sa.func.sum(e.amount)).group_by(e.account)
+        )
+        assert queries.balances_at(session, date.max) == {a: int(s) for a, s in from_entries}
     assert (got["red_today"], got["red_yesterday"]) == (2, 1)
     assert [got[p].public_id for p in ("today", "week", "month", "range")] == [T1, T2, T2, T5]
     assert [t.public_id for t in got["by_day"].values()] == [T5, T3, T2, T1]
