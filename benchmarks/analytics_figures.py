@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from domains.analytics import queries
-from domains.analytics.tables import accounts, ledger_entries, tasks
+from domains.analytics.tables import accounts, balances, ledger_entries, tasks
 from domains.runtime import load_domains
 from migrations import upgrade
 from outbox.db import Database
@@ -70,6 +70,14 @@ def fill(db: Database, parrots: int, per_day: int, days: int, today: date) -> No
         if len(entries) >= CHUNK:
             _flush(db, entries, done)
     _flush(db, entries, done)
+    with db.transaction() as session:  # what the handler adds entry by entry, in one go
+        e = ledger_entries.c
+        session.execute(
+            sa.insert(balances).from_select(
+                ["account", "balance"],
+                sa.select(e.account, sa.func.sum(e.amount)).group_by(e.account),
+            )
+        )
 
 
 def _entry(account, kind, amount, day, task):
