@@ -29,7 +29,8 @@ import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-import tests.probe  # noqa: F401  (registers the probe consumers before any actor is declared)
+# Registers the probe consumers and a stand-in account consumer before any actor is declared.
+import tests.probe.accounts  # noqa: F401
 from domains.auth import commands as auth_commands
 from domains.runtime import Runtime, start
 from migrations import upgrade

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from flask import Flask, render_template
-from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
@@ -40,13 +39,7 @@ def create_app(
     Htmx().init_app(app)
     CSRFProtect(app)
     init_login(app)
-    app.context_processor(
-        lambda: {
-            "navigation": navigation.items_for(
-                app, current_user.role if current_user.is_authenticated else None
-            )
-        }
-    )
+    navigation.init_app(app)
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)

@@ -2,11 +2,9 @@
 
 from flask import Blueprint, render_template
 
-from web import navigation
 from web.access import ANY_ROLE, allow
 
 bp = Blueprint("web", __name__)
-navigation.add("Home", "web.home")
 
 
 @bp.get("/")
