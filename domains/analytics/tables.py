@@ -53,10 +53,8 @@ ledger_entries = sa.Table(
     sa.Column("amount", sa.Integer, nullable=False),  # signed cents, as it moves the balance
     sa.Column("billing_day", sa.Date, nullable=False),
     sa.Column("task", Id, nullable=True),
-    # Earnings per day: fees and rewards of a range of days.
+    # Earnings per day (fees and rewards of a range of days), and entries dated after a day.
     sa.Index("ix_analytics_ledger_entries_day_kind", "billing_day", "kind", "amount"),
-    # Balances up to a day, per account (covering, so an index-only scan on PostgreSQL).
-    sa.Index("ix_analytics_ledger_entries_account_day", "account", "billing_day", "amount"),
     schema="analytics",
 )
 

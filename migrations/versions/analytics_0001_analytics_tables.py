@@ -47,13 +47,6 @@ def upgrade() -> None:
         schema="analytics",
     )
     op.create_index(
-        "ix_analytics_ledger_entries_account_day",
-        "analytics_ledger_entries",
-        ["account", "billing_day", "amount"],
-        unique=False,
-        schema="analytics",
-    )
-    op.create_index(
         "ix_analytics_ledger_entries_day_kind",
         "analytics_ledger_entries",
         ["billing_day", "kind", "amount"],
@@ -89,11 +82,6 @@ def downgrade() -> None:
     op.drop_table("analytics_tasks", schema="analytics")
     op.drop_index(
         "ix_analytics_ledger_entries_day_kind",
-        table_name="analytics_ledger_entries",
-        schema="analytics",
-    )
-    op.drop_index(
-        "ix_analytics_ledger_entries_account_day",
         table_name="analytics_ledger_entries",
         schema="analytics",
     )
