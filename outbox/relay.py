@@ -28,7 +28,8 @@ CLEANUP_EVERY_SECONDS = 60
 Send = Callable[[str, list[dict]], None]
 
 
-def _message(row) -> dict:
+def message_of(row) -> dict:
+    """The broker message of an outbox or archive row."""
     return {
         "event_id": str(row.event_id),
         "event_name": row.event_name,
@@ -44,7 +45,7 @@ def fan_out(rows: Iterable) -> dict[str, list[dict]]:
     """The messages each subscribed consumer gets from these rows."""
     deliveries: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        message = _message(row)
+        message = message_of(row)
         for name in consumers.subscribers(row.event_name):
             deliveries[name].append(message)
     return deliveries

@@ -11,7 +11,7 @@ from outbox.config import ROOT, Settings
 from web import navigation
 from web.access import check_every_route
 from web.auth import auth_cli, init_login
-from web.cli import db_cli, events_cli, outbox_cli
+from web.cli import analytics_cli, db_cli, events_cli, outbox_cli
 
 BLUEPRINTS = (
     "web.health",
@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "web.operations",
     "web.sender",
     "web.tracker",
+    "web.analytics",
 )
 
 
@@ -55,6 +56,7 @@ def create_app(
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(analytics_cli)
     app.cli.add_command(auth_cli)
     check_every_route(app)
     if start_workers:

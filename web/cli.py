@@ -95,3 +95,18 @@ def lock_command():
         )
     write_lock(schemas, EVENTS_LOCK)
     click.echo(f"locked {len(schemas.schemas())} schemas in {EVENTS_LOCK.relative_to(ROOT)}")
+
+
+analytics_cli = AppGroup("analytics", help="The admins' figures.")
+
+
+@analytics_cli.command("rebuild")
+def rebuild_analytics_command():
+    """Rebuild analytics from scratch out of the event archive."""
+    from domains.analytics.commands import forget_everything
+    from outbox.history import archived_count, rebuild
+
+    db = _runtime().db
+    with click.progressbar(length=archived_count(db, "analytics"), label="Rebuilding") as bar:
+        handled = rebuild(db, "analytics", forget_everything, progress=bar.update)
+    click.echo(f"analytics rebuilt from {handled} archived events")

@@ -1,0 +1,143 @@
+"""What analytics keeps from other domains' events: facts keyed by their ids, in any order.
+
+Every handler is an idempotent upsert whose result does not depend on arrival order: accounts
+keep their highest version, a task's title comes from its newest task.created version, its
+completion and price are set once, ledger entries are inserted once by entry id.
+"""
+
+import re
+from collections import defaultdict
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from domains.analytics.clock import local_day
+from domains.analytics.tables import accounts, balances, ledger_entries, tasks
+from domains.analytics.upsert import add_to, insert_new, upsert
+from outbox import consumer
+
+c = consumer("analytics")
+
+ACCOUNT_EVENTS = (
+    "account.created",
+    "account.updated",
+    "account.role_changed",
+    "account.deactivated",
+    "account.reactivated",
+)
+ACCOUNT_FIELDS = ("login", "full_name", "role", "active", "version")
+# v1 titles carry the Jira id in brackets, e.g. "[UBERPOP-42] Feed the parrots".
+JIRA_IN_TITLE = re.compile(r"\s*\[\s*([A-Z][A-Z0-9]*-[0-9]+)\s*\]\s*")
+
+
+def remember_account(session, event):
+    data = event.data
+    upsert(
+        session,
+        accounts,
+        {"public_id": data["public_id"]} | {name: data[name] for name in ACCOUNT_FIELDS},
+        key=["public_id"],
+        update=ACCOUNT_FIELDS,
+        when=lambda table, new: new.version > table.c.version,
+    )
+
+
+for _name in ACCOUNT_EVENTS:
+    c.handles(_name, versions=(1,))(remember_account)
+
+
+def split_jira_id(title: str) -> tuple[str, str | None]:
+    """A v1 title without its bracketed Jira id, and the id (None when there is none)."""
+    match = JIRA_IN_TITLE.search(title)
+    if match is None:
+        return title, None
+    rest = (title[: match.start()] + " " + title[match.end() :]).strip()
+    return rest or title, match.group(1)
+
+
+@c.handles("task.created", versions=(1, 2))
+def remember_task_title(session, event):
+    data = event.data
+    if event.event_version == 1:
+        title, jira_id = split_jira_id(data["title"])
+    else:
+        title, jira_id = data["title"], data["jira_id"]
+    upsert(
+        session,
+        tasks,
+        {
+            "public_id": data["public_id"],
+            "title": title,
+            "jira_id": jira_id,
+            "created_version": event.event_version,
+        },
+        key=["public_id"],
+        update=("title", "jira_id", "created_version"),
+        when=lambda table, new: sa.or_(
+            table.c.created_version.is_(None), new.created_version > table.c.created_version
+        ),
+    )
+
+
+@c.handles("task.completed", versions=(1,))
+def remember_completion(session, event):
+    data = event.data
+    completed_at = datetime.fromisoformat(data["completed_at"])
+    upsert(
+        session,
+        tasks,
+        {
+            "public_id": data["public_id"],
+            "completed_by": data["assignee"],
+            "completed_at": completed_at,
+            "completed_day": local_day(completed_at),
+        },
+        key=["public_id"],
+        update=("completed_by", "completed_at", "completed_day"),
+        # Done is final: the first completion stands (the earliest, should two ever differ).
+        when=lambda table, new: sa.or_(
+            table.c.completed_at.is_(None), new.completed_at < table.c.completed_at
+        ),
+    )
+
+
+@c.handles("task.priced", versions=(1,))
+def remember_price(session, event):
+    data = event.data
+    upsert(
+        session,
+        tasks,
+        {"public_id": data["public_id"], "completion_reward": data["completion_reward"]},
+        key=["public_id"],
+        update=("completion_reward",),
+        when=lambda table, new: table.c.completion_reward.is_(None),  # a price is fixed once
+    )
+
+
+@c.handles_in_bulk("ledger_entry.recorded", versions=(1,))
+def remember_ledger_entries(session, events):
+    """A whole delivery in one statement: a Reassign brings entries by the thousand."""
+    rows = {
+        event.data["entry_id"]: {
+            "entry_id": event.data["entry_id"],
+            "account": event.data["account"],
+            "kind": event.data["kind"],
+            "amount": event.data["amount"],
+            "billing_day": date.fromisoformat(event.data["billing_day"]),
+            "task": event.data["task"],
+        }
+        for event in events
+    }
+    # One order for every delivery, so two deliveries of the same entries never deadlock.
+    stored = insert_new(
+        session,
+        ledger_entries,
+        [rows[key] for key in sorted(rows)],
+        key=["entry_id"],
+        returning=(ledger_entries.c.account, ledger_entries.c.amount),
+    )
+    # Only entries stored just now move a balance: a duplicate was not inserted, so adds nothing.
+    moved = defaultdict(int)
+    for account, amount in stored:
+        moved[account] += amount
+    add_to(session, balances, "account", "balance", moved)
