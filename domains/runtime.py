@@ -16,7 +16,7 @@ from outbox.broker import declare_actors, setup_broker
 from outbox.config import Settings, load_settings
 from outbox.db import Database, configure_database
 from outbox.embedded import EmbeddedWorkers
-from outbox.events import registry
+from outbox.events import SchemaRegistry, registry
 from outbox.relay import Relay
 
 DOMAINS_DIR = Path(__file__).resolve().parent
@@ -46,12 +46,22 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
-def load_domains() -> None:
-    """Register every domain's event schemas and import its handlers (idempotent)."""
+EVENTS_LOCK = DOMAINS_DIR / "events.lock.json"
+
+
+def load_schemas(into: SchemaRegistry) -> SchemaRegistry:
+    """Every domain's published event schemas (`domains/<name>/events/`)."""
     for name in DOMAINS:
         events_dir = DOMAINS_DIR / name / "events"
         if events_dir.is_dir():
-            registry.load_dir(events_dir, producer=name)
+            into.load_dir(events_dir, producer=name)
+    return into
+
+
+def load_domains() -> None:
+    """Register every domain's event schemas and import its handlers (idempotent)."""
+    load_schemas(registry)
+    for name in DOMAINS:
         for module in ("tables", "handlers"):
             if (DOMAINS_DIR / name / f"{module}.py").exists() or (
                 DOMAINS_DIR / name / module

@@ -7,9 +7,9 @@ Create Date: ${create_date}
 
 import sqlalchemy as sa
 from alembic import op
-
-import outbox.db
 ${imports if imports else ""}
+import outbox.db  # noqa: F401  (column types such as outbox.db.UTCDateTime)
+
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}

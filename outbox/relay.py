@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from outbox import consumers
 from outbox.db import Database, utcnow
-from outbox.tables import dead_letters, events, inbox
+from outbox.tables import dead_letters, event_archive, events, inbox
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,10 @@ class Relay:
                 return 0
             for consumer_name, messages in fan_out(rows).items():
                 self.send(consumer_name, messages)
-            session.execute(
-                sa.update(events)
-                .where(events.c.id.in_([row.id for row in rows]))
-                .values(relayed_at=utcnow())
-            )
+            ids = [row.id for row in rows]
+            now = utcnow()
+            session.execute(sa.update(events).where(events.c.id.in_(ids)).values(relayed_at=now))
+            archive(session, ids)
         return len(rows)
 
     def drain(self) -> int:
@@ -132,6 +131,27 @@ class Relay:
                         self.send(consumer_name, messages)
                         total += len(messages)
         return total
+
+
+ARCHIVED_COLUMNS = (
+    "event_id",
+    "event_name",
+    "event_version",
+    "event_time",
+    "producer",
+    "key",
+    "data",
+)
+
+
+def archive(session, ids: list[int]) -> None:
+    """Copy relayed rows into the permanent archive, in the transaction that marks them."""
+    source = sa.select(*(events.c[name] for name in ARCHIVED_COLUMNS), events.c.relayed_at)
+    session.execute(
+        sa.insert(event_archive).from_select(
+            [*ARCHIVED_COLUMNS, "relayed_at"], source.where(events.c.id.in_(ids))
+        )
+    )
 
 
 def _unhandled(session, consumer_name: str, messages: list[dict]) -> list[dict]:

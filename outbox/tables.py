@@ -31,6 +31,24 @@ events = sa.Table(
     schema="outbox",
 )
 
+# Every relayed event, kept for good (the work queue above is cleaned): the history that read
+# models are rebuilt from. Indexed by event time, so it can grow for years.
+event_archive = sa.Table(
+    "event_archive",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
+    sa.Column("event_name", sa.String(100), nullable=False),
+    sa.Column("event_version", sa.Integer, nullable=False),
+    sa.Column("event_time", UTCDateTime, nullable=False, index=True),
+    sa.Column("producer", sa.String(50), nullable=False),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("relayed_at", UTCDateTime, nullable=False),
+    sa.Index("ix_event_archive_event_name_event_time", "event_name", "event_time"),
+    schema="outbox",
+)
+
 inbox = sa.Table(
     "inbox",
     metadata,

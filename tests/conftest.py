@@ -146,6 +146,4 @@ def client(app, runtime):
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
     broker = "redis" if os.environ.get("REDIS_URL") else "in-process (embedded default)"
-    return [
-        f"aTES backend: database={url.split(':')[0]}, broker={broker}"
-    ]
+    return [f"aTES backend: database={url.split(':')[0]}, broker={broker}"]

@@ -8,7 +8,7 @@ from htmx_flask import Htmx
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
 from web.access import check_every_route
-from web.cli import db_cli, outbox_cli
+from web.cli import db_cli, events_cli, outbox_cli
 
 BLUEPRINTS = ("web.health",)
 
@@ -38,6 +38,7 @@ def create_app(
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(events_cli)
     check_every_route(app)
     if start_workers:
         workers = runtime.embedded_workers()

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from outbox import operations
+from outbox.config import ROOT
 
 outbox_cli = AppGroup("outbox", help="The transactional outbox: relay, status, replay, resend.")
 
@@ -74,3 +75,23 @@ def upgrade_command():
 
     upgrade(_runtime().settings.database_url)
     click.echo("database is up to date")
+
+
+events_cli = AppGroup("events", help="Event contracts: the schema lock.")
+
+
+@events_cli.command("lock")
+def lock_command():
+    """Record the current schemas as published, refusing incompatible edits of a version."""
+    from domains.runtime import EVENTS_LOCK, load_schemas
+    from outbox.compatibility import differences_from_lock, write_lock
+    from outbox.events import SchemaRegistry
+
+    schemas = load_schemas(SchemaRegistry())
+    problems = differences_from_lock(schemas, EVENTS_LOCK)
+    if problems:
+        raise click.ClickException(
+            "incompatible changes need a new version:\n" + "\n".join(problems)
+        )
+    write_lock(schemas, EVENTS_LOCK)
+    click.echo(f"locked {len(schemas.schemas())} schemas in {EVENTS_LOCK.relative_to(ROOT)}")

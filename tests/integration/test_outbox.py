@@ -12,7 +12,7 @@ from outbox.db import utcnow
 from outbox.events import Event
 from outbox.operations import replay, status
 from outbox.relay import Relay
-from outbox.tables import dead_letters, events, inbox
+from outbox.tables import dead_letters, event_archive, events, inbox
 from tests.probe import FAIL_ON, effects
 
 
@@ -197,12 +197,21 @@ def test_the_embedded_default_resends_what_the_lost_in_memory_broker_held(runtim
     assert effect_values(runtime) == [1, 2]
 
 
-def test_relayed_events_past_retention_are_cleaned_up(runtime, deliver):
-    publish_probe(runtime, 1)
+def test_relayed_events_leave_the_work_queue_after_retention_but_stay_in_the_archive(
+    runtime, deliver
+):
+    event = publish_probe(runtime, 1)
     deliver()
     relay = runtime.relay()
     assert relay.clean_up(timedelta(days=1)) == 0
     assert relay.clean_up(timedelta(seconds=-1)) == 1
+    with runtime.db.transaction() as session:
+        archived = session.execute(sa.select(event_archive)).one()
+    assert (str(archived.event_id), archived.data, archived.event_time) == (
+        event.event_id,
+        {"value": 1},
+        event.event_time,
+    )
 
 
 def test_status_reports_pending_events_and_the_age_of_the_oldest(runtime):
