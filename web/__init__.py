@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import Flask, render_template
 from htmx_flask import Htmx
 
+from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
 from web.access import check_every_route
@@ -44,6 +45,7 @@ def create_app(
         workers = runtime.embedded_workers()
         workers.start()
         app.extensions["ates_workers"] = workers
+        app.extensions["ates_day_close"] = start_scheduler(runtime.db, settings)
     return app
 
 
