@@ -15,7 +15,7 @@ from domains.accounting.tables import (
 )
 from outbox.consumers import apply_batch
 from outbox.events import Event
-from outbox.tables import events, inbox
+from outbox.tables import dead_letters, events, inbox
 
 MOMENT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ACCOUNTING_TABLES = (ledger_entries, day_close_payouts, day_closes, priced_tasks, ledger_accounts)
@@ -75,7 +75,12 @@ def feed(runtime, *batches: list[dict]) -> None:
     """Deliver batches to accounting exactly as the broker's actor would; nothing may fail."""
     for batch in batches:
         outcome = apply_batch(runtime.db, "accounting", batch)
-        assert outcome.failed == [] and outcome.dead == 0, outcome
+        assert outcome.failed == [] and outcome.dead == 0, (outcome, dead_letter_errors(runtime))
+
+
+def dead_letter_errors(runtime) -> list[str]:
+    with runtime.db.transaction() as session:
+        return list(session.scalars(sa.select(dead_letters.c.error)))
 
 
 def empty_accounting(runtime) -> None:

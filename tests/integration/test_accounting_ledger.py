@@ -151,7 +151,7 @@ def test_concurrent_first_sight_of_a_task_prices_it_once(runtime):
         barrier.wait()
         try:
             feed(runtime, [task_assigned(task, parrot, number)])
-        except Exception as error:  # noqa: BLE001 (reported below)
+        except Exception as error:
             failures.append(error)
 
     threads = [threading.Thread(target=assign, args=(n, p)) for n, p in enumerate(parrots, 1)]
