@@ -9,9 +9,10 @@ from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
 from web.access import check_every_route
+from web.accounting import accounting_cli
 from web.cli import db_cli, events_cli, outbox_cli
 
-BLUEPRINTS = ("web.health",)
+BLUEPRINTS = ("web.health", "web.accounting")
 
 
 def create_app(
@@ -39,6 +40,7 @@ def create_app(
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(accounting_cli)
     app.cli.add_command(events_cli)
     check_every_route(app)
     if start_workers:
