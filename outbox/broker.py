@@ -22,7 +22,7 @@ MAX_BACKOFF_MS = 30_000
 # A dead worker's messages go back to the queue after its heartbeat is this old and a
 # maintenance pass runs; Dramatiq's defaults (60 s, 1 in 1,000 fetches) leave recovery unbounded.
 HEARTBEAT_TIMEOUT_MS = 15_000
-MAINTENANCE_CHANCE = 50_000  # out of 1,000,000 fetches: about one in twenty
+MAINTENANCE_CHANCE = 200_000  # out of 1,000,000 broker commands: one in five
 
 
 class HandlerFailed(Exception):

@@ -19,6 +19,7 @@ from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 
 HandlerFn = Callable[[Session, Event], None]
+BulkHandlerFn = Callable[[Session, list[Event]], None]
 
 
 @dataclass
@@ -26,9 +27,13 @@ class Consumer:
     """A domain's subscription: which events it handles, in which versions, and how."""
 
     name: str
-    handlers: dict[str, tuple[frozenset[int], HandlerFn]] = field(default_factory=dict)
+    handlers: dict[str, tuple[frozenset[int], Callable]] = field(default_factory=dict)
+    # Events whose handler takes the whole batch at once (set-based work for big bursts).
+    in_bulk: set[str] = field(default_factory=set)
 
     def handles(self, event_name: str, versions: tuple[int, ...] | list[int]):
+        """Register `fn(session, event)` for these versions of an event."""
+
         def register(fn: HandlerFn) -> HandlerFn:
             if event_name in self.handlers:
                 raise ValueError(f"{self.name} already handles {event_name}")
@@ -37,17 +42,39 @@ class Consumer:
 
         return register
 
-    def handler_for(self, event: Event) -> HandlerFn:
+    def handles_in_bulk(self, event_name: str, versions: tuple[int, ...] | list[int]):
+        """Register `fn(session, events)`, called once per delivery with all its events of
+        that name (a Reassign of 100,000 tasks arrives in batches of hundreds)."""
+
+        def register(fn: BulkHandlerFn) -> BulkHandlerFn:
+            self.handles(event_name, versions)(fn)
+            self.in_bulk.add(event_name)
+            return fn
+
+        return register
+
+    def apply(self, session: Session, batch: list[Event]) -> None:
+        """Run the handlers over events already checked by `handler_for`."""
+        bulk: dict[str, list[Event]] = {}
+        for event in batch:
+            if event.event_name in self.in_bulk:
+                bulk.setdefault(event.event_name, []).append(event)
+            else:
+                self.handlers[event.event_name][1](session, event)
+        for event_name, events in bulk.items():
+            self.handlers[event_name][1](session, events)
+
+    def check(self, event: Event) -> None:
+        """Refuse an event this consumer does not handle, or whose data fails its schema."""
         if event.event_name not in self.handlers:
             raise InvalidEvent(f"{self.name} does not handle {event.event_name}")
-        versions, fn = self.handlers[event.event_name]
+        versions, _fn = self.handlers[event.event_name]
         if event.event_version not in versions:
             accepted = ", ".join(f"v{v}" for v in sorted(versions))
             raise InvalidEvent(
                 f"{self.name} accepts {event.event_name} {accepted}, not v{event.event_version}"
             )
         registry.validate(event.event_name, event.event_version, event.data)
-        return fn
 
 
 CONSUMERS: dict[str, Consumer] = {}
@@ -72,21 +99,21 @@ class Outcome:
 
 def apply_batch(db: Database, consumer_name: str, messages: list[dict]) -> Outcome:
     """Apply a delivery; return what failed in a handler (for retry), having committed the rest."""
-    handler_of = CONSUMERS[consumer_name]
+    handler = CONSUMERS[consumer_name]
     outcome = Outcome()
     parsed, rejected = [], []
     for message in messages:
         try:
             event = Event.from_message(message)
-            parsed.append((message, event, handler_of.handler_for(event)))
+            handler.check(event)
+            parsed.append((message, event))
         except InvalidEvent as error:
             rejected.append((message, str(error)))
     try:
         with db.transaction() as session:
             fresh = _unseen(session, consumer_name, parsed, outcome)
-            for _message, event, handle in fresh:
-                handle(session, event)
-            _mark_handled(session, consumer_name, [event for _m, event, _h in fresh])
+            handler.apply(session, [event for _message, event in fresh])
+            _mark_handled(session, consumer_name, [event for _message, event in fresh])
             _bury(session, consumer_name, rejected, outcome)
             outcome.applied = len(fresh)
         return outcome
@@ -95,13 +122,14 @@ def apply_batch(db: Database, consumer_name: str, messages: list[dict]) -> Outco
 
 
 def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
+    handler = CONSUMERS[consumer_name]
     outcome = Outcome()
     with db.transaction() as session:
-        for message, event, handle in _unseen(session, consumer_name, parsed, outcome):
+        for message, event in _unseen(session, consumer_name, parsed, outcome):
             try:
                 with session.begin_nested():
                     _mark_handled(session, consumer_name, [event])
-                    handle(session, event)
+                    handler.apply(session, [event])
                 outcome.applied += 1
             except IntegrityError as error:
                 if _seen(session, consumer_name, event.event_id):
@@ -115,7 +143,7 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
 
 
 def _unseen(session, consumer_name, parsed, outcome):
-    ids = [event.event_id for _m, event, _h in parsed]
+    ids = [event.event_id for _message, event in parsed]
     seen = set()
     if ids:
         seen = set(

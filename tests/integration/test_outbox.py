@@ -13,7 +13,7 @@ from outbox.events import Event
 from outbox.operations import replay, status
 from outbox.relay import Relay
 from outbox.tables import dead_letters, event_archive, events, inbox
-from tests.probe import FAIL_ON, effects
+from tests.probe import BULK_SIZES, FAIL_ON, effects
 
 
 def publish_probe(runtime, value, version=1, **extra):
@@ -168,6 +168,23 @@ def test_invalid_and_unknown_events_are_dead_lettered_with_a_readable_reason(run
     )
 
 
+def test_a_bulk_handler_gets_a_whole_delivery_at_once(runtime, deliver):
+    BULK_SIZES.clear()
+    with runtime.db.transaction() as session:
+        for value in range(1, 301):
+            publish(
+                session,
+                "probe.happened",
+                1,
+                producer="probe",
+                key=str(value),
+                data={"value": value},
+            )
+    deliver()
+    assert BULK_SIZES == [300]
+    assert effect_values(runtime, sign=-1) == list(range(1, 301))
+
+
 def test_one_bad_event_in_a_batch_does_not_sink_the_others(runtime, deliver):
     FAIL_ON.add(50)
     with runtime.db.transaction() as session:
@@ -189,8 +206,8 @@ def test_the_embedded_default_resends_what_the_lost_in_memory_broker_held(runtim
     publish_probe(runtime, 1)
     deliver()
     publish_probe(runtime, 2)
-    runtime.relay().relay_once()
-    runtime.broker.flush_all()  # the process died: the in-memory queue is gone
+    # Relayed into an in-memory broker that then died with the process, unhandled.
+    Relay(runtime.db, send=lambda consumer_name, messages: None).relay_once()
     resent = runtime.relay().resend(utcnow() - timedelta(days=1), only_unhandled=True)
     assert resent == 2  # event 2, once for each consumer; event 1 was handled already
     deliver()

@@ -4,6 +4,8 @@ Its effect table lives outside the app's metadata (in the default schema), so th
 check stays exact; the tests create it themselves.
 """
 
+import os
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +23,8 @@ effects = sa.Table(
 
 # Event values the handler refuses, to play a broken consumer.
 FAIL_ON: set[int] = set()
+# A slow handler, so a worker process can be killed in the middle of its work.
+DELAY_SECONDS = int(os.environ.get("PROBE_DELAY_MS", "0")) / 1000
 
 registry.load_dir(Path(__file__).parent / "events", producer="probe")
 probe = consumer("probe")
@@ -31,11 +35,18 @@ bystander = consumer("bystander")
 @probe.handles("probe.happened", versions=(1, 2))
 def record(session, event):
     value = event.data["value"]
+    time.sleep(DELAY_SECONDS)
     if value in FAIL_ON:
         raise RuntimeError(f"probe refuses {value}")
     session.execute(sa.insert(effects).values(event_id=event.event_id, value=value))
 
 
-@bystander.handles("probe.happened", versions=(1, 2))
-def watch(session, event):
-    session.execute(sa.insert(effects).values(event_id=event.event_id, value=-event.data["value"]))
+# The sizes of the batches the bystander was handed, to see bulk handling at work.
+BULK_SIZES: list[int] = []
+
+
+@bystander.handles_in_bulk("probe.happened", versions=(1, 2))
+def watch(session, events):
+    BULK_SIZES.append(len(events))
+    rows = [{"event_id": e.event_id, "value": -e.data["value"]} for e in events]
+    session.execute(sa.insert(effects), rows)

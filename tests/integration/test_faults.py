@@ -1,0 +1,133 @@
+"""Faults survived with nothing lost and nothing doubled: a killed worker, a relay that dies
+between send and mark, and Redis stopped while events keep being published.
+
+These run on both backends against a Redis server of the test's own (the database is the
+session's, SQLite or PostgreSQL), so stopping Redis disturbs nobody else.
+"""
+
+import threading
+import time
+from dataclasses import replace
+
+import dramatiq
+import pytest
+import sqlalchemy as sa
+
+from outbox import publish
+from outbox.broker import declare_actors, setup_broker
+from outbox.operations import status
+from outbox.relay import Relay
+from tests.probe import effects
+from tests.processes import (
+    PrivateRedis,
+    app_environment,
+    dramatiq_worker,
+    kill,
+    process,
+    wait_until,
+)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_relay(runtime, private_redis):
+    """A relay that sends to the private Redis (the session's broker stays untouched)."""
+    settings = replace(runtime.settings, redis_url=private_redis.url)
+    broker = setup_broker(settings)
+    actors = declare_actors(broker, runtime.db)
+    yield settings, broker, Relay(runtime.db, lambda c, m: actors[c].send(m), batch_size=20)
+    dramatiq.set_broker(runtime.broker)
+
+
+def publish_probes(runtime, values):
+    with runtime.db.transaction() as session:
+        for value in values:
+            publish(
+                session,
+                "probe.happened",
+                1,
+                producer="probe",
+                key=str(value),
+                data={"value": value},
+            )
+
+
+def effect_count(runtime) -> int:
+    with runtime.db.transaction() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(effects))
+
+
+def doubled_effects(runtime) -> list:
+    with runtime.db.transaction() as session:
+        return session.execute(
+            sa.select(effects.c.event_id, effects.c.value)
+            .group_by(effects.c.event_id, effects.c.value)
+            .having(sa.func.count() > 1)
+        ).all()
+
+
+def test_a_worker_killed_mid_work_has_its_events_handled_once_after_restart(
+    runtime, redis_relay, tmp_path
+):
+    settings, _broker, relay = redis_relay
+    publish_probes(runtime, range(1, 201))
+    relay.drain()
+    env = app_environment(settings, PROBE_DELAY_MS=20)
+    worker_args = dramatiq_worker("tests.probe.worker", threads=4)
+    with process(worker_args, env, tmp_path / "worker-1.log") as first:
+        wait_until(lambda: effect_count(runtime) >= 40, 60, "the first worker's progress")
+        kill(first)  # SIGKILL: no goodbye, its fetched messages stay unacknowledged
+    killed_at = time.monotonic()
+    assert effect_count(runtime) < 400
+    with process(worker_args, env, tmp_path / "worker-2.log"):
+        wait_until(lambda: effect_count(runtime) == 400, 90, "recovery after the kill", 0.2)
+        recovery = time.monotonic() - killed_at
+    assert doubled_effects(runtime) == []
+    print(f"\nworker killed mid-work: every event handled {recovery:.1f} s after the kill")
+
+
+def test_a_relay_that_dies_between_send_and_mark_resends_harmlessly(runtime, deliver, monkeypatch):
+    publish_probes(runtime, range(1, 6))
+
+    def killed(*_args):
+        raise SystemExit("relay killed after sending, before marking")
+
+    monkeypatch.setattr("outbox.relay.archive", killed)
+    with pytest.raises(SystemExit):
+        runtime.relay().relay_once()
+    assert status(runtime.db).pending == 5  # the batch is still pending, and was sent once
+    monkeypatch.undo()
+    deliver()  # sends the same events again
+    assert effect_count(runtime) == 10 and doubled_effects(runtime) == []
+
+
+def test_events_wait_in_the_outbox_while_redis_is_down_and_flow_when_it_is_back(
+    runtime, redis_relay, private_redis
+):
+    _settings, broker, relay = redis_relay
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    stop = threading.Event()
+    relaying = threading.Thread(target=relay.run, args=(stop, runtime.retention), daemon=True)
+    relaying.start()
+    try:
+        publish_probes(runtime, [1])
+        wait_until(lambda: effect_count(runtime) == 2, 30, "delivery while Redis is up")
+        private_redis.stop()
+        publish_probes(runtime, range(2, 12))  # writes keep working without the broker
+        time.sleep(1)
+        assert status(runtime.db).pending == 10
+        private_redis.start()
+        wait_until(lambda: effect_count(runtime) == 22, 60, "delivery after Redis is back")
+    finally:
+        stop.set()
+        relaying.join(10)
+        worker.stop()
+    assert doubled_effects(runtime) == [] and status(runtime.db).pending == 0
