@@ -2,7 +2,7 @@
 
 import os
 
-from werkzeug.serving import run_simple
+from waitress import serve
 
 from web import create_app
 
@@ -11,8 +11,11 @@ def main() -> None:
     app = create_app(start_workers=True)
     port = int(os.environ.get("PORT", "5000"))
     host = os.environ.get("HOST", "127.0.0.1")
-    print(f"aTES is serving on http://{host}:{port}/ (Ctrl-C stops)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    print(f"aTES is serving on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+    try:
+        serve(app, host=host, port=port, threads=8)
+    finally:
+        app.extensions["ates_workers"].stop()
 
 
 if __name__ == "__main__":
