@@ -17,6 +17,7 @@ $(BIN)/activate: setup.cfg
 
 run: $(BIN)/activate
 	$(FLASK) db upgrade
+	$(FLASK) auth seed-demo
 	PORT=$(PORT) $(BIN)/python -m web
 
 test: test-embedded test-services

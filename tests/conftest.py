@@ -5,18 +5,32 @@
 
 Each test session gets its own fresh database and its own Redis namespace, so several
 sessions can run side by side on one machine.
+
+Accounts and login (CSRF stays ON in every test, as in production):
+- `make_account(role="worker", **fields)`: an account made through the auth commands, its
+  events delivered; returns an object with public_id, login, full_name, email, role, password.
+- `login_as(role="worker", **fields)`: the same, then logs the `client` in through the real
+  login form; returns the account.
+- `csrf_token(client=client)`: a valid token for that client's session. Post forms with
+  `client.post(url, data={..., "csrf_token": csrf_token()})`; htmx-style requests send it as a
+  header: `headers={"X-CSRFToken": csrf_token(), "HX-Request": "true"}`.
 """
 
+import itertools
 import os
+import re
 import time
 import uuid
+from dataclasses import dataclass
 
 import dramatiq
 import pytest
 import redis
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 import tests.probe  # noqa: F401  (registers the probe consumers before any actor is declared)
+from domains.auth import commands as auth_commands
 from domains.runtime import Runtime, start
 from migrations import upgrade
 from outbox.config import load_settings
@@ -25,6 +39,9 @@ from outbox.tables import events
 from tests.probe import probe_metadata
 
 SESSION_TAG = uuid.uuid4().hex[:8]
+
+# Argon2 with its production cost makes every test account take a noticeable moment.
+auth_commands.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _fresh_database_url(tmp_path_factory) -> str:
@@ -141,6 +158,83 @@ def app(session_runtime):
 @pytest.fixture
 def client(app, runtime):
     return app.test_client()
+
+
+@dataclass(frozen=True)
+class TestAccount:
+    public_id: str
+    login: str
+    full_name: str
+    email: str
+    role: str
+    password: str
+
+
+_account_numbers = itertools.count(1)
+
+
+def create_test_account(runtime: Runtime, role: str = "worker", **fields) -> TestAccount:
+    """An account through the auth commands (no delivery: see the `make_account` fixture)."""
+    number = next(_account_numbers)
+    login = fields.pop("login", f"{role}{number}")
+    values = {
+        "login": login,
+        "full_name": f"{role.title()} Popug {number}",
+        "email": f"{login}@uberpopug.example",
+        "password": f"{login}-password",
+    } | fields
+    with runtime.db.transaction() as session:
+        account = auth_commands.create_account(session, role=role, **values)
+    return TestAccount(
+        account.public_id, account.login, account.full_name, account.email, role, values["password"]
+    )
+
+
+@pytest.fixture
+def make_account(runtime, deliver):
+    def make(role: str = "worker", **fields) -> TestAccount:
+        account = create_test_account(runtime, role, **fields)
+        deliver()
+        return account
+
+    return make
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def fetch_csrf_token(client) -> str:
+    """The token the layout hands this client's session (from any page it can open)."""
+    page = client.get("/login", follow_redirects=True)
+    match = CSRF_META.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {page.request.path} ({page.status_code})"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_token(client):
+    def token(for_client=None) -> str:
+        return fetch_csrf_token(for_client or client)
+
+    return token
+
+
+def log_in(client, login: str, password: str, remember: bool = False):
+    data = {"login": login, "password": password, "csrf_token": fetch_csrf_token(client)}
+    if remember:
+        data["remember"] = "1"
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def login_as(client, make_account):
+    def login(role: str = "worker", **fields) -> TestAccount:
+        account = make_account(role, **fields)
+        response = log_in(client, account.login, account.password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return account
+
+    return login
 
 
 def pytest_report_header(config):

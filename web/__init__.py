@@ -3,16 +3,20 @@
 from datetime import timedelta
 
 from flask import Flask, render_template
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
+from web import navigation
 from web.access import check_every_route
 from web.accounting import accounting_cli
+from web.auth import auth_cli, init_login
 from web.cli import db_cli, events_cli, outbox_cli
 
-BLUEPRINTS = ("web.health", "web.accounting")
+BLUEPRINTS = ("web.health", "web.home", "web.auth", "web.accounting")
 
 
 def create_app(
@@ -31,9 +35,20 @@ def create_app(
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.production,
         REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        # A page left open all day must still post: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["ates"] = runtime
     Htmx().init_app(app)
+    CSRFProtect(app)
+    init_login(app)
+    app.context_processor(
+        lambda: {
+            "navigation": navigation.items_for(
+                app, current_user.role if current_user.is_authenticated else None
+            )
+        }
+    )
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)
@@ -42,6 +57,7 @@ def create_app(
     app.cli.add_command(db_cli)
     app.cli.add_command(accounting_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(auth_cli)
     check_every_route(app)
     if start_workers:
         workers = runtime.embedded_workers()

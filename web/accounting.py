@@ -12,10 +12,13 @@ from domains.accounting import commands, queries
 from domains.accounting.rules import billing_day_of, dollars
 from outbox.db import utcnow
 from web import accounting_reports as reports
+from web import navigation
 from web.access import ANY_ROLE, allow
 from web.htmx import page_or_fragment
 
 bp = Blueprint("accounting", __name__, url_prefix="/accounting")
+navigation.add("My account", "accounting.mine")
+navigation.add("Accounting", "accounting.company")
 bp.add_app_template_filter(dollars, "dollars")
 BOOKKEEPERS = ("admin", "accountant")
 DEFAULT_RANGE_DAYS = 7

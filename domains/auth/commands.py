@@ -1,0 +1,259 @@
+"""The only code that writes accounts; every change publishes its account.* event with it."""
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from domains.auth import queries
+from domains.auth.queries import Account
+from domains.auth.tables import ROLES, accounts, login_failures
+from outbox import publish
+from outbox.db import utcnow
+
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 6
+
+# Failed logins for one name before it is locked, and for how long.
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=5)
+
+passwords = PasswordHasher()
+_DUMMY_HASH = None
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hasher (the tests use cheap parameters; production keeps argon2's defaults)."""
+    global passwords, _DUMMY_HASH
+    passwords, _DUMMY_HASH = hasher, None
+
+
+class AccountError(ValueError):
+    """Refused input, as one message per form field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+class UnknownAccount(LookupError):
+    pass
+
+
+def create_account(
+    session: Session,
+    *,
+    login: str,
+    full_name: str,
+    email: str,
+    role: str,
+    password: str,
+    public_id: str | None = None,
+) -> Account:
+    """Open an account with an initial password; publishes account.created."""
+    login = (login or "").strip().lower()
+    errors = _check_login(session, login) | _check_details(full_name, email)
+    errors |= _check_role(role) | _check_password(password)
+    if errors:
+        raise AccountError(errors)
+    now = utcnow()
+    session.execute(
+        sa.insert(accounts).values(
+            public_id=public_id or str(uuid.uuid4()),
+            login=login,
+            full_name=full_name.strip(),
+            email=email.strip(),
+            role=role,
+            active=True,
+            password_hash=passwords.hash(password),
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return _publish(session, "account.created", queries.account_by_login(session, login))
+
+
+def update_account(session: Session, public_id: str, *, full_name: str, email: str) -> Account:
+    """Change the full name and e-mail; publishes account.updated."""
+    if errors := _check_details(full_name, email):
+        raise AccountError(errors)
+    return _change(
+        session, public_id, "account.updated", full_name=full_name.strip(), email=email.strip()
+    )
+
+
+def change_role(session: Session, public_id: str, role: str) -> Account:
+    """Give the account another role; publishes account.role_changed."""
+    if errors := _check_role(role):
+        raise AccountError(errors)
+    return _change(session, public_id, "account.role_changed", role=role)
+
+
+def deactivate(session: Session, public_id: str) -> Account:
+    """No more login and no new tasks; publishes account.deactivated."""
+    return _change(session, public_id, "account.deactivated", active=False)
+
+
+def reactivate(session: Session, public_id: str) -> Account:
+    """Let a deactivated account back in; publishes account.reactivated."""
+    return _change(session, public_id, "account.reactivated", active=True)
+
+
+def set_password(session: Session, public_id: str, password: str) -> None:
+    """A new password (no event: no other domain knows passwords)."""
+    if errors := _check_password(password):
+        raise AccountError(errors)
+    _require(session, public_id)
+    session.execute(
+        sa.update(accounts)
+        .where(accounts.c.public_id == public_id)
+        .values(password_hash=passwords.hash(password), updated_at=utcnow())
+    )
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    account: Account | None
+    message: str = ""
+
+
+def authenticate(
+    session: Session, login: str, password: str, now: datetime | None = None
+) -> LoginOutcome:
+    """Check a login; failures are counted per login name and lock it for a while."""
+    now = now or utcnow()
+    login = (login or "").strip().lower()[:64]
+    failures = session.execute(
+        sa.select(login_failures).where(login_failures.c.login == login)
+    ).first()
+    if failures and failures.locked_until and failures.locked_until > now:
+        minutes = max(1, round((failures.locked_until - now).total_seconds() / 60))
+        return LoginOutcome(
+            None,
+            f"Too many failed attempts for this login. It is locked; try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}.",
+        )
+    row = session.execute(
+        sa.select(accounts.c.public_id, accounts.c.password_hash, accounts.c.active).where(
+            accounts.c.login == login
+        )
+    ).first()
+    verified = _verify(row.password_hash if row else None, password)
+    if row is None or not verified:
+        _count_failure(session, login, now)
+        return LoginOutcome(None, "Wrong login or password.")
+    if not row.active:
+        return LoginOutcome(None, "This account is deactivated.")
+    session.execute(sa.delete(login_failures).where(login_failures.c.login == login))
+    if passwords.check_needs_rehash(row.password_hash):
+        session.execute(
+            sa.update(accounts)
+            .where(accounts.c.public_id == row.public_id)
+            .values(password_hash=passwords.hash(password))
+        )
+    return LoginOutcome(queries.account(session, row.public_id))
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    global _DUMMY_HASH
+    if password_hash is None:
+        # Spend the same time on an unknown login, so timing does not tell which logins exist.
+        _DUMMY_HASH = _DUMMY_HASH or passwords.hash("no such account")
+        password_hash = _DUMMY_HASH
+        password = password + "\0"
+    try:
+        return passwords.verify(password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_failure(session: Session, login: str, now: datetime) -> None:
+    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    statement = insert(login_failures).values(login=login, failures=1, last_failed_at=now)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[login_failures.c.login],
+            set_={"failures": login_failures.c.failures + 1, "last_failed_at": now},
+        )
+    )
+    session.execute(
+        sa.update(login_failures)
+        .where(login_failures.c.login == login, login_failures.c.failures >= MAX_FAILURES)
+        .values(failures=0, locked_until=now + LOCK_FOR)
+    )
+
+
+def _change(session: Session, public_id: str, event_name: str, **values) -> Account:
+    _require(session, public_id)
+    session.execute(
+        sa.update(accounts)
+        .where(accounts.c.public_id == str(public_id))
+        .values(**values, version=accounts.c.version + 1, updated_at=utcnow())
+    )
+    return _publish(session, event_name, queries.account(session, public_id))
+
+
+def _require(session: Session, public_id: str) -> Account:
+    account = queries.account(session, public_id)
+    if account is None:
+        raise UnknownAccount(public_id)
+    return account
+
+
+def _publish(session: Session, event_name: str, account: Account) -> Account:
+    publish(
+        session,
+        event_name,
+        1,
+        producer="auth",
+        key=account.public_id,
+        data=account.as_event_data(),
+    )
+    return account
+
+
+def _check_login(session: Session, login: str) -> dict[str, str]:
+    if not login:
+        return {"login": "Give a login name."}
+    if not LOGIN.match(login):
+        return {
+            "login": "Use up to 64 letters, digits, dots, dashes or underscores, "
+            "starting with a letter or digit."
+        }
+    if queries.account_by_login(session, login) is not None:
+        return {"login": f"The login “{login}” is taken."}
+    return {}
+
+
+def _check_details(full_name: str, email: str) -> dict[str, str]:
+    errors = {}
+    full_name, email = (full_name or "").strip(), (email or "").strip()
+    if not full_name:
+        errors["full_name"] = "Give a full name."
+    elif len(full_name) > 200:
+        errors["full_name"] = "Keep the full name under 200 characters."
+    if not email:
+        errors["email"] = "Give an e-mail address."
+    elif len(email) > 254 or not EMAIL.match(email):
+        errors["email"] = "This is not an e-mail address (like kesha@uberpopug.example)."
+    return errors
+
+
+def _check_role(role: str) -> dict[str, str]:
+    if role not in ROLES:
+        return {"role": f"Choose one of: {', '.join(ROLES)}."}
+    return {}
+
+
+def _check_password(password: str) -> dict[str, str]:
+    if len(password or "") < MIN_PASSWORD:
+        return {"password": f"Use at least {MIN_PASSWORD} characters."}
+    return {}

@@ -1,0 +1,82 @@
+"""Reads for pages and the login: accounts without their password hashes."""
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domains.auth.tables import accounts
+
+
+@dataclass(frozen=True)
+class Account:
+    public_id: str
+    login: str
+    full_name: str
+    email: str
+    role: str
+    active: bool
+    version: int
+
+    def as_event_data(self) -> dict:
+        return {
+            "public_id": self.public_id,
+            "login": self.login,
+            "full_name": self.full_name,
+            "email": self.email,
+            "role": self.role,
+            "active": self.active,
+            "version": self.version,
+        }
+
+
+COLUMNS = (
+    accounts.c.public_id,
+    accounts.c.login,
+    accounts.c.full_name,
+    accounts.c.email,
+    accounts.c.role,
+    accounts.c.active,
+    accounts.c.version,
+)
+
+
+def _account(row) -> Account:
+    return Account(**row._mapping)
+
+
+def account(session: Session, public_id: str) -> Account | None:
+    """One account by its public id, or None."""
+    try:
+        public_id = str(uuid.UUID(str(public_id)))
+    except ValueError:
+        return None
+    row = session.execute(sa.select(*COLUMNS).where(accounts.c.public_id == public_id)).first()
+    return _account(row) if row else None
+
+
+def account_by_login(session: Session, login: str) -> Account | None:
+    row = session.execute(
+        sa.select(*COLUMNS).where(accounts.c.login == login.strip().lower())
+    ).first()
+    return _account(row) if row else None
+
+
+def accounts_list(session: Session, search: str = "", limit: int = 200) -> list[Account]:
+    """Accounts by login; `search` matches login, full name or e-mail, case-insensitively."""
+    query = sa.select(*COLUMNS).order_by(accounts.c.login).limit(limit)
+    if search := search.strip():
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(accounts.c.login).like(pattern),
+                sa.func.lower(accounts.c.full_name).like(pattern),
+                sa.func.lower(accounts.c.email).like(pattern),
+            )
+        )
+    return [_account(row) for row in session.execute(query)]
+
+
+def count_accounts(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(accounts))

@@ -1,0 +1,37 @@
+"""The auth domain's tables: accounts, and failed logins per login name (for the lockout)."""
+
+import sqlalchemy as sa
+
+from outbox.db import UTCDateTime, metadata
+
+ROLES = ("admin", "manager", "accountant", "worker")
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("public_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
+    sa.Column("login", sa.String(64), nullable=False, unique=True),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    # Grows by one with every change; travels in every account event so consumers keep the newest.
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("role IN ('admin', 'manager', 'accountant', 'worker')", name="role"),
+    schema="auth",
+)
+
+# Kept in the database, not in a process, so a lockout holds across every gunicorn worker.
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("login", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failed_at", UTCDateTime, nullable=False),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    schema="auth",
+)

@@ -1,0 +1,158 @@
+"""Login, logout, remember-me, lockout and session fixation, through the real forms."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from domains.auth import commands
+from domains.auth.tables import login_failures
+from outbox.db import utcnow
+from tests.conftest import fetch_csrf_token, log_in
+
+
+def test_a_parrot_logs_in_and_lands_where_they_were_going(client, make_account):
+    account = make_account("accountant")
+    assert client.get("/").headers["Location"] == "/login?next=/"
+    page = client.get("/login?next=/healthz")
+    assert 'action="/login?next=/healthz"' in page.get_data(as_text=True)
+    data = {"login": account.login, "password": account.password}
+    response = client.post("/login?next=/healthz", data=data | {"csrf_token": _token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/healthz"
+    home = client.get("/").get_data(as_text=True)
+    assert account.full_name in home and "accountant" in home
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "http:evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+        "/\r\n//evil.example",
+        "/\t/evil.example",
+    ],
+)
+def test_a_next_target_on_another_site_is_refused(client, make_account, target):
+    account = make_account()
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"login": account.login, "password": account.password, "csrf_token": _token(client)},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_a_wrong_password_is_refused_with_a_clear_message(client, make_account):
+    account = make_account()
+    response = log_in(client, account.login, "not-the-password")
+    assert response.status_code == 401
+    assert "Wrong login or password" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert log_in(client, "nobody", "whatever").status_code == 401
+
+
+def test_a_deactivated_account_cannot_log_in(client, make_account, runtime):
+    account = make_account()
+    with runtime.db.transaction() as session:
+        commands.deactivate(session, account.public_id)
+    response = log_in(client, account.login, account.password)
+    assert response.status_code == 401
+    assert "deactivated" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_a_parrot_deactivated_while_logged_in_is_out_on_the_next_request(client, login_as, runtime):
+    account = login_as()
+    assert client.get("/").status_code == 200
+    with runtime.db.transaction() as session:
+        commands.deactivate(session, account.public_id)
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_cookie_is_replaced_at_login(client, make_account, app):
+    account = make_account()
+    fetched = _token(client)
+    before = client.get_cookie("session").value
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    planted = client.get_cookie("session").value
+    response = client.post(
+        "/login", data={"login": account.login, "password": account.password, "csrf_token": fetched}
+    )
+    assert response.status_code == 302
+    after = client.get_cookie("session").value
+    assert after not in (before, planted)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == account.public_id
+    # The cookie from before the login still opens nothing.
+    stranger = app.test_client()
+    stranger.set_cookie("session", planted)
+    assert stranger.get("/").status_code == 302
+
+
+def test_logging_out_ends_the_session_and_the_remember_me_cookie(client, make_account):
+    account = make_account()
+    assert log_in(client, account.login, account.password, remember=True).status_code == 302
+    assert client.get_cookie("remember_token") is not None
+    response = client.post("/logout", data={"csrf_token": _token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/").status_code == 302
+
+
+def test_remember_me_keeps_a_parrot_in_for_14_days_with_safe_cookies(client, make_account, app):
+    account = make_account()
+    response = log_in(client, account.login, account.password, remember=True)
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    remember = cookies["remember_token"]
+    assert "HttpOnly" in remember and "SameSite=Lax" in remember
+    assert "HttpOnly" in cookies["session"] and "SameSite=Lax" in cookies["session"]
+    expires = client.get_cookie("remember_token").expires
+    assert timedelta(days=13) < expires - utcnow() <= timedelta(days=14, minutes=1)
+    # A new browser session: only the remember-me cookie is left.
+    later = app.test_client()
+    later.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert later.get("/").status_code == 200
+
+
+def test_repeated_failed_logins_lock_the_name_for_a_while(client, make_account, runtime):
+    account = make_account()
+    for _ in range(commands.MAX_FAILURES):
+        assert log_in(client, account.login, "wrong").status_code == 401
+    response = log_in(client, account.login, account.password)
+    assert response.status_code == 429
+    assert "locked" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    # Another name is not locked by it.
+    other, other_client = make_account(), client.application.test_client()
+    assert log_in(other_client, other.login, other.password).status_code == 302
+    # The lock lifts once its time is over.
+    with runtime.db.transaction() as session:
+        session.execute(
+            sa.update(login_failures).values(locked_until=utcnow() - timedelta(seconds=1))
+        )
+    assert log_in(client, account.login, account.password).status_code == 302
+
+
+def test_the_lock_holds_for_its_time_and_then_counts_afresh(runtime, make_account):
+    account = make_account()
+    start = utcnow()
+    with runtime.db.transaction() as session:
+        for _ in range(commands.MAX_FAILURES):
+            assert commands.authenticate(session, account.login, "wrong", now=start).account is None
+        locked = commands.authenticate(session, account.login, account.password, now=start)
+        assert locked.account is None and "try again in 5 minutes" in locked.message
+    later = start + commands.LOCK_FOR + timedelta(seconds=1)
+    with runtime.db.transaction() as session:
+        assert commands.authenticate(session, account.login, account.password, now=later).account
+        assert session.scalar(sa.select(sa.func.count()).select_from(login_failures)) == 0
+
+
+_token = fetch_csrf_token

@@ -1,0 +1,1 @@
+"""The admin\x27s account pages."""

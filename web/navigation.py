@@ -1,0 +1,25 @@
+"""The navigation, built from the access rules: each role sees only what it may open.
+
+A blueprint adds its dashboard with one line at import time:
+`navigation.add("Tasks", "tracker.index")`. Order of the menu = order of `add` calls.
+"""
+
+from flask import Flask, url_for
+
+from web.access import may_open
+
+ITEMS: list[tuple[str, str]] = []  # (label, endpoint)
+
+
+def add(label: str, endpoint: str) -> None:
+    if (label, endpoint) not in ITEMS:
+        ITEMS.append((label, endpoint))
+
+
+def items_for(app: Flask, role: str | None) -> list[tuple[str, str, str]]:
+    """(label, url, endpoint) of every entry this role may open."""
+    return [
+        (label, url_for(endpoint), endpoint)
+        for label, endpoint in ITEMS
+        if endpoint in app.view_functions and may_open(endpoint, app, role)
+    ]
