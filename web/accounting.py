@@ -119,7 +119,7 @@ def report(report: str, fmt: str):
     filename = f"ates-{report}-{start.isoformat()}-to-{end.isoformat()}.{fmt}"
     return Response(
         body,
-        mimetype=reports.CONTENT_TYPES[fmt],
+        content_type=reports.CONTENT_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

@@ -115,9 +115,9 @@ def test_the_audit_log_day_picker_shows_a_past_day_and_refuses_a_bad_date(
 
 
 def test_an_accountant_sees_a_days_earnings_the_totals_per_day_and_every_balance(
-    client, runtime, login_as
+    client, runtime, make_account, login_as
 ):
-    kesha = login_as("worker", full_name="Kesha Popugaev")
+    kesha = make_account("worker", full_name="Kesha Popugaev")
     first = work(runtime, kesha.public_id)
     second = work(runtime, kesha.public_id, complete=False)
     login_as("accountant")
@@ -133,8 +133,10 @@ def test_an_accountant_sees_a_days_earnings_the_totals_per_day_and_every_balance
     assert client.get("/accounting/company?start=2026-11-25&end=2026-11-01").status_code == 400
 
 
-def test_the_close_button_pays_out_and_says_what_it_did_once(client, runtime, login_as, csrf_token):
-    kesha = login_as("worker")
+def test_the_close_button_pays_out_and_says_what_it_did_once(
+    client, runtime, make_account, login_as, csrf_token
+):
+    kesha = make_account("worker")
     price = work(runtime, kesha.public_id)
     login_as("admin")
     headers = {"X-CSRFToken": csrf_token(), "HX-Request": "true"}
@@ -156,8 +158,10 @@ def test_a_day_that_has_not_begun_cannot_be_closed(client, runtime, login_as, cs
     assert response.status_code == 422 and "has not begun yet" in text(response)
 
 
-def test_the_ledger_and_day_reports_download_as_csv_and_xlsx(client, runtime, login_as):
-    kesha = login_as("worker")
+def test_the_ledger_and_day_reports_download_as_csv_and_xlsx(
+    client, runtime, make_account, login_as
+):
+    kesha = make_account("worker")
     price = work(runtime, kesha.public_id)
     login_as("accountant")
     day = today(runtime).isoformat()
