@@ -110,7 +110,16 @@ def close_day():
     return page_or_fragment("accounting/company.html", "accounting/_company_body.html", **context)
 
 
-@bp.get("/reports/<any(ledger, days):report>.<any(csv, xlsx):fmt>")
+REPORTS = [(report, fmt) for report in ("ledger", "days") for fmt in ("csv", "xlsx")]
+
+
+def _report_routes(view):
+    for report, fmt in REPORTS:
+        view = bp.get(f"/reports/{report}.{fmt}", defaults={"report": report, "fmt": fmt})(view)
+    return view
+
+
+@_report_routes
 @allow(*BOOKKEEPERS)
 def report(report: str, fmt: str):
     """The ledger or the per-day totals of a date range, streamed as CSV or XLSX."""
