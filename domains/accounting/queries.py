@@ -96,7 +96,8 @@ def audit_log(session: Session, account_id: str, day: date) -> list[Entry]:
 def _totals_query(start: date, end: date):
     def total(kind):
         amount = sa.case((ledger_entries.c.kind == kind, ledger_entries.c.amount), else_=0)
-        return sa.func.coalesce(sa.func.sum(amount), 0)
+        # PostgreSQL sums bigints as numeric; cents stay integers.
+        return sa.cast(sa.func.coalesce(sa.func.sum(amount), 0), sa.BigInteger)
 
     return (
         sa.select(

@@ -45,6 +45,7 @@ def billing_day_of(moment: datetime, timezone: str | ZoneInfo) -> date:
 
 def dollars(cents: int) -> str:
     """Cents shown as dollars: 150050 -> `1,500.50`, -1000 -> `-10.00`."""
+    cents = int(cents)
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole:,}.{part:02d}"

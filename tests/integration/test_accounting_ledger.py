@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from domains.accounting import commands
+from domains.accounting import commands, queries
 from domains.accounting.tables import ledger_accounts, ledger_entries, priced_tasks
 from tests.integration.accounting_streams import (
     MOMENT,
@@ -178,3 +178,15 @@ def test_money_columns_are_integers(runtime):
     feed(runtime, [task_assigned(task, kesha), task_completed(task, kesha)])
     assert all(type(e.amount) is int for e in entries(runtime))
     assert all(type(b) is int for b in balances(runtime).values())
+
+
+def test_totals_and_balances_read_back_as_integer_cents_on_every_backend(runtime):
+    task, kesha = new_id(), new_id()
+    feed(runtime, [task_assigned(task, kesha), task_completed(task, kesha)])
+    with runtime.db.transaction() as session:
+        totals = queries.totals_of_day(session, MOMENT.date())
+        listed = queries.balances(session)
+    figures = [totals.fees_charged, totals.rewards_paid, totals.payouts, totals.entries]
+    assert all(type(figure) is int for figure in figures), figures
+    assert type(totals.management_earnings) is int and totals.fees_charged > 0
+    assert [type(b.balance) for b in listed] == [int]

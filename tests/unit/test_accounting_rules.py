@@ -1,11 +1,13 @@
 """Accounting's pure rules and the schedule of the daily close."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from domains.accounting.rules import billing_day_of, dollars, draw_price, split_jira_id
-from domains.accounting.schedule import close_time, day_to_close, next_close
+from domains.accounting.schedule import close_time, day_to_close, next_close, start_scheduler
+from outbox.config import load_settings
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,17 @@ def test_a_scheduled_close_closes_the_day_it_was_due_for_even_when_late():
 def test_a_malformed_close_time_is_refused():
     with pytest.raises(ValueError, match="HH:MM"):
         close_time("midnight")
+
+
+def test_the_worker_scheduler_holds_one_daily_close_at_the_configured_time():
+    settings = load_settings(
+        database_url="sqlite://", secret_key="s", timezone="Europe/Moscow", day_close_at="18:30"
+    )
+    scheduler = start_scheduler(db=None, settings=settings)
+    try:
+        [job] = scheduler.get_jobs()
+        local = job.next_run_time.astimezone(ZoneInfo("Europe/Moscow"))
+        assert (job.id, local.hour, local.minute) == ("accounting.close_day", 18, 30)
+        assert job.args[1:] == ("18:30", "Europe/Moscow")
+    finally:
+        scheduler.shutdown(wait=False)
