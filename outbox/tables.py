@@ -44,7 +44,8 @@ event_archive = sa.Table(
     sa.Column("producer", sa.String(50), nullable=False),
     sa.Column("key", sa.String(64), nullable=False),
     sa.Column("data", Json, nullable=False),
-    sa.Column("relayed_at", UTCDateTime, nullable=False),
+    # Indexed for the operations page's "relayed per minute" over the last minutes.
+    sa.Column("relayed_at", UTCDateTime, nullable=False, index=True),
     sa.Index("ix_event_archive_event_name_event_time", "event_name", "event_time"),
     schema="outbox",
 )
@@ -70,5 +71,13 @@ dead_letters = sa.Table(
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("failed_at", UTCDateTime, nullable=False),
     sa.Column("replayed_at", UTCDateTime, nullable=True),
+    # The operations page and `outbox status` read only the letters still waiting, by consumer.
+    sa.Index(
+        "ix_dead_letters_waiting",
+        "consumer",
+        "id",
+        postgresql_where=sa.text("replayed_at IS NULL"),
+        sqlite_where=sa.text("replayed_at IS NULL"),
+    ),
     schema="outbox",
 )

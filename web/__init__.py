@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from flask import Flask, render_template
-from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
@@ -15,8 +15,18 @@ from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
 from web.cli import db_cli, events_cli, outbox_cli
+from web.operations import add_status_panel
 
-BLUEPRINTS = ("web.health", "web.home", "web.auth", "web.accounting")
+BLUEPRINTS = (
+    "web.health",
+    "web.home",
+    "web.auth",
+    "web.events",
+    "web.operations",
+    "web.sender",
+    "web.tracker",
+    "web.accounting",
+)
 
 
 def create_app(
@@ -42,16 +52,11 @@ def create_app(
     Htmx().init_app(app)
     CSRFProtect(app)
     init_login(app)
-    app.context_processor(
-        lambda: {
-            "navigation": navigation.items_for(
-                app, current_user.role if current_user.is_authenticated else None
-            )
-        }
-    )
+    navigation.init_app(app)
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)
+    add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)

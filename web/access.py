@@ -5,9 +5,12 @@ anyone, logged in or not. A route without a rule is refused at startup (`check_e
 """
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
+
+from web.htmx import is_htmx
 
 ROLES = ("admin", "manager", "accountant", "worker")
 ANY_ROLE = "*"
@@ -30,7 +33,7 @@ def allow(*roles: str):
         @wraps(view)
         def guarded(*args, **kwargs):
             if not current_user.is_authenticated:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                return _to_login()
             if current_user.role not in allowed:
                 abort(403)
             return view(*args, **kwargs)
@@ -39,6 +42,21 @@ def allow(*roles: str):
         return guarded
 
     return decorate
+
+
+def _to_login():
+    # An htmx request would follow a redirect inside the page and swap the login form into a
+    # fragment; HX-Redirect makes htmx load the login page as the whole page instead.
+    target = request.full_path.rstrip("?")
+    if is_htmx():
+        target = request.headers.get("HX-Current-URL") or target
+        return "", 204, {"HX-Redirect": url_for("auth.login", next=_same_site_path(target))}
+    return redirect(url_for("auth.login", next=target))
+
+
+def _same_site_path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def public(view):

@@ -1,12 +1,10 @@
 """`/`: the home page of every logged-in parrot, with a way to everything their role may do."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, send_from_directory
 
-from web import navigation
-from web.access import ANY_ROLE, allow
+from web.access import ANY_ROLE, allow, public
 
 bp = Blueprint("web", __name__)
-navigation.add("Home", "web.home")
 
 
 @bp.get("/")
@@ -14,3 +12,10 @@ navigation.add("Home", "web.home")
 def home():
     """Greet the parrot and list the dashboards their role may open."""
     return render_template("home.html")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The icon browsers ask for on every page, also on pages that are not HTML."""
+    return send_from_directory(bp.root_path + "/static", "favicon.svg", mimetype="image/svg+xml")

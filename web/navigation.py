@@ -5,10 +5,11 @@ A blueprint adds its dashboard with one line at import time:
 """
 
 from flask import Flask, url_for
+from flask_login import current_user
 
 from web.access import may_open
 
-ITEMS: list[tuple[str, str]] = []  # (label, endpoint)
+ITEMS: list[tuple[str, str]] = [("Home", "web.home")]  # (label, endpoint); home comes first
 
 
 def add(label: str, endpoint: str) -> None:
@@ -23,3 +24,12 @@ def items_for(app: Flask, role: str | None) -> list[tuple[str, str, str]]:
         for label, endpoint in ITEMS
         if endpoint in app.view_functions and may_open(endpoint, app, role)
     ]
+
+
+def init_app(app: Flask) -> None:
+    """Every template gets `navigation`: the entries the current parrot may open."""
+
+    @app.context_processor
+    def navigation_for_current_user():
+        role = current_user.role if current_user.is_authenticated else None
+        return {"navigation": items_for(app, role)}

@@ -8,7 +8,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.accounting.tables import day_closes, ledger_accounts, ledger_entries, priced_tasks
+from domains.accounting.rules import dollars
+from domains.accounting.tables import (
+    day_close_payouts,
+    day_closes,
+    ledger_accounts,
+    ledger_entries,
+    priced_tasks,
+)
 
 KIND_LABELS = {
     "assign_fee": "Assign fee",
@@ -168,3 +175,26 @@ def stream_day_totals(session: Session, start: date, end: date) -> Iterator[DayT
     query = _totals_query(start, end).execution_options(yield_per=STREAM_CHUNK)
     for row in session.execute(query):
         yield DayTotals(**row._mapping)
+
+
+def last_day_close(session: Session) -> dict | None:
+    """The latest closed day: when, how many were paid, how much (the operations panel)."""
+    last = session.execute(
+        sa.select(day_closes.c.billing_day, day_closes.c.closed_at)
+        .order_by(day_closes.c.billing_day.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    paid, total = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.cast(sa.func.coalesce(sa.func.sum(day_close_payouts.c.amount), 0), sa.BigInteger),
+        ).where(day_close_payouts.c.billing_day == last.billing_day)
+    ).one()
+    return {
+        "Billing day": last.billing_day.isoformat(),
+        "Closed at (UTC)": last.closed_at.strftime("%Y-%m-%d %H:%M"),
+        "Parrots paid": paid,
+        "Paid out": f"${dollars(total)}",
+    }

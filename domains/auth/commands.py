@@ -21,8 +21,9 @@ LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 6
 
-# Failed logins for one name before it is locked, and for how long.
+# Failed logins for one name within FAILURE_WINDOW before it is locked, and for how long.
 MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=5)
 
 passwords = PasswordHasher()
@@ -178,16 +179,27 @@ def _verify(password_hash: str | None, password: str) -> bool:
 def _count_failure(session: Session, login: str, now: datetime) -> None:
     insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
     statement = insert(login_failures).values(login=login, failures=1, last_failed_at=now)
+    stale = login_failures.c.last_failed_at < now - FAILURE_WINDOW
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[login_failures.c.login],
-            set_={"failures": login_failures.c.failures + 1, "last_failed_at": now},
+            set_={
+                "failures": sa.case((stale, 1), else_=login_failures.c.failures + 1),
+                "last_failed_at": now,
+            },
         )
     )
     session.execute(
         sa.update(login_failures)
         .where(login_failures.c.login == login, login_failures.c.failures >= MAX_FAILURES)
         .values(failures=0, locked_until=now + LOCK_FOR)
+    )
+    # Names tried once and forgotten (typos, guesses) do not pile up.
+    session.execute(
+        sa.delete(login_failures).where(
+            login_failures.c.last_failed_at < now - FAILURE_WINDOW - LOCK_FOR,
+            sa.or_(login_failures.c.locked_until.is_(None), login_failures.c.locked_until < now),
+        )
     )
 
 

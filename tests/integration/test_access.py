@@ -110,3 +110,12 @@ def test_a_crash_answers_500_in_the_layout(app, client, login_as, monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert "Something broke" in response.get_data(as_text=True)
+
+
+def test_an_htmx_request_without_a_session_sends_the_whole_page_to_login(client):
+    response = client.get(
+        "/accounts?q=k",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/accounts?q=k"},
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login?next=/accounts?q%3Dk"

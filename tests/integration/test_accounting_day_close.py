@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from domains.accounting import commands
+from domains.accounting import commands, queries
+from domains.accounting.rules import dollars
 from domains.accounting.tables import day_close_payouts, ledger_entries, priced_tasks
 from tests.integration.accounting_streams import (
     MOMENT,
@@ -166,3 +167,13 @@ def test_each_account_is_paid_at_most_once_per_billing_day_by_the_database(runti
                 paid_at=MOMENT,
             )
         )
+
+
+def test_the_operations_panel_shows_the_last_day_close(runtime, company):
+    with runtime.db.transaction() as session:
+        assert queries.last_day_close(session) is None
+    close(runtime)
+    with runtime.db.transaction() as session:
+        shown = queries.last_day_close(session)
+    assert shown["Billing day"] == DAY.isoformat() and shown["Parrots paid"] == 1
+    assert shown["Paid out"] == f"${dollars(company['kesha_balance'])}"

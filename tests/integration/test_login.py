@@ -1,5 +1,6 @@
 """Login, logout, remember-me, lockout and session fixation, through the real forms."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from domains.auth import commands
 from domains.auth.tables import login_failures
 from outbox.db import utcnow
 from tests.conftest import fetch_csrf_token, log_in
+from web import create_app
 
 
 def test_a_parrot_logs_in_and_lands_where_they_were_going(client, make_account):
@@ -156,3 +158,42 @@ def test_the_lock_holds_for_its_time_and_then_counts_afresh(runtime, make_accoun
 
 
 _token = fetch_csrf_token
+
+
+def test_production_cookies_are_secure(session_runtime, make_account):
+    production = dataclasses.replace(
+        session_runtime,
+        settings=dataclasses.replace(session_runtime.settings, redis_url="redis://127.0.0.1:1/0"),
+    )
+    client = create_app(runtime=production).test_client()
+    account = make_account()
+    response = log_in(client, account.login, account.password, remember=True)
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        assert "Secure" in cookies[name] and "HttpOnly" in cookies[name], cookies[name]
+
+
+def test_remember_me_survives_a_new_browser_address(client, make_account, app):
+    account = make_account()
+    log_in(client, account.login, account.password, remember=True)
+    moved = app.test_client()
+    moved.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    headers = {"User-Agent": "another browser"}
+    assert (
+        moved.get("/", headers=headers, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 200
+    )
+
+
+def test_failures_spread_over_time_do_not_lock_and_old_ones_are_forgotten(runtime, make_account):
+    account = make_account()
+    moment = utcnow()
+    with runtime.db.transaction() as session:
+        for attempt in range(commands.MAX_FAILURES * 2):
+            commands.authenticate(session, account.login, "wrong", now=moment)
+            commands.authenticate(session, f"typo-{attempt}", "wrong", now=moment)
+            moment += commands.FAILURE_WINDOW + timedelta(seconds=1)
+        still_open = commands.authenticate(session, account.login, account.password, now=moment)
+        assert still_open.account is not None
+        remembered = session.scalars(sa.select(login_failures.c.login)).all()
+    assert sorted(remembered) == ["typo-8", "typo-9"]  # the older ones were cleared away

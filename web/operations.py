@@ -1,0 +1,110 @@
+"""`/operations`: outbox health for admins, dead-letter replay, and status panels of the domains.
+
+Status panels: a domain's one-glance status (the accounting domain's last day close) is shown
+here without the outbox or this page knowing the domain. The composition root registers it:
+`add_status_panel(app, "Last day close", accounting.queries.last_day_close)`, where the function
+takes a SQLAlchemy session and returns a mapping of label -> value to show (or None: nothing yet).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, current_app, flash, redirect, url_for
+from sqlalchemy.orm import Session
+
+from outbox import operations
+from outbox.monitoring import relayed_per_minute, waiting_dead_letters
+from web import navigation
+from web.access import allow
+from web.htmx import page_or_fragment
+
+bp = Blueprint("operations", __name__)
+navigation.add("Operations", "operations.index")
+
+STATUS_PANELS = "ates_status_panels"
+REFRESH_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class StatusPanel:
+    title: str
+    read: Callable[[Session], Mapping[str, object] | None]
+
+
+def add_status_panel(app: Flask, title: str, read: Callable) -> None:
+    """Show `read(session)` (label -> value, or None) under `title` on the operations page."""
+    app.extensions.setdefault(STATUS_PANELS, []).append(StatusPanel(title, read))
+
+
+def _panel(session: Session, panel: StatusPanel) -> dict:
+    try:
+        with session.begin_nested():
+            return {"title": panel.title, "shown": panel.read(session), "error": None}
+    except Exception as error:  # one broken panel must not take the page down
+        current_app.logger.exception("status panel %s failed", panel.title)
+        return {"title": panel.title, "shown": None, "error": f"{type(error).__name__}: {error}"}
+
+
+def age(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@bp.get("/operations")
+@allow("admin")
+def index():
+    """Outbox figures (polled every few seconds), dead letters with Replay, status panels."""
+    runtime = current_app.extensions["ates"]
+    outbox = operations.status(runtime.db)
+    with runtime.db.transaction() as session:
+        minutes = relayed_per_minute(session)
+        letters = waiting_dead_letters(session)
+        panels = [_panel(session, p) for p in current_app.extensions.get(STATUS_PANELS, [])]
+    return page_or_fragment(
+        "operations/index.html",
+        "operations/_figures.html",
+        outbox=outbox,
+        oldest_age=age(outbox.oldest_pending_age_seconds),
+        minutes=minutes,
+        letters=letters,
+        panels=panels,
+        refresh_seconds=REFRESH_SECONDS,
+    )
+
+
+def _replay(**which) -> int | None:
+    runtime = current_app.extensions["ates"]
+    try:
+        return operations.replay(runtime.db, runtime.send, **which)
+    except KeyError as error:
+        flash(f"No consumer {error} runs in this app; nothing was replayed.", "error")
+        return None
+
+
+@bp.post("/operations/dead-letters/<int:dead_letter_id>/replay")
+@allow("admin")
+def replay_dead_letter(dead_letter_id: int):
+    """Send one dead letter to its consumer again."""
+    count = _replay(dead_letter_id=dead_letter_id)
+    if count:
+        flash(f"Dead letter #{dead_letter_id} was sent to its consumer again.", "success")
+    elif count == 0:
+        flash(f"Dead letter #{dead_letter_id} is not waiting for a replay.", "error")
+    return redirect(url_for("operations.index"))
+
+
+@bp.post("/operations/consumers/<consumer>/replay")
+@allow("admin")
+def replay_consumer(consumer: str):
+    """Send every waiting dead letter of one consumer again."""
+    count = _replay(consumer=consumer)
+    if count:
+        flash(f"{count} dead letter(s) of {consumer} were sent to it again.", "success")
+    elif count == 0:
+        flash(f"{consumer} has no dead letters waiting.", "error")
+    return redirect(url_for("operations.index"))
