@@ -6,12 +6,16 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from domains.accounting import queries as accounting_queries
+from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
 from web import navigation
 from web.access import check_every_route
+from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
 from web.cli import analytics_cli, db_cli, events_cli, outbox_cli
+from web.operations import add_status_panel
 
 BLUEPRINTS = (
     "web.health",
@@ -22,6 +26,7 @@ BLUEPRINTS = (
     "web.sender",
     "web.tracker",
     "web.analytics",
+    "web.accounting",
 )
 
 
@@ -52,9 +57,11 @@ def create_app(
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)
+    add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(accounting_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(auth_cli)
@@ -63,6 +70,7 @@ def create_app(
         workers = runtime.embedded_workers()
         workers.start()
         app.extensions["ates_workers"] = workers
+        app.extensions["ates_day_close"] = start_scheduler(runtime.db, settings)
     return app
 
 

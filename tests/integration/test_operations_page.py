@@ -191,9 +191,16 @@ def test_admins_find_both_pages_in_the_navigation(client, login_as):
     assert '<a href="/events"' in nav and '<a href="/operations"' in nav
 
 
-def test_no_status_panel_is_shown_until_a_domain_registers_one(client, login_as, app):
+def test_no_status_panel_is_shown_until_a_domain_registers_one(client, login_as, app, monkeypatch):
     login_as("admin")
+    monkeypatch.setitem(app.extensions, STATUS_PANELS, [])  # the app registers accounting's
     assert 'class="status-panel"' not in client.get("/operations").get_data(as_text=True)
+
+
+def test_the_accounting_panel_shows_the_last_day_close(client, login_as):
+    login_as("admin")
+    page = client.get("/operations").get_data(as_text=True)
+    assert "<h2>Last day close</h2>" in page and "Nothing yet." in page
 
 
 def test_a_registered_status_panel_shows_what_its_provider_reads(
