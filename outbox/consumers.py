@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbox.db import Database, utcnow
+from outbox.db import Database, UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 
@@ -142,6 +143,19 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
     return outcome
 
 
+def _postgres(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _event_id_among(session, ids: list[str]):
+    """`event_id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
+    if _postgres(session):
+        return inbox.c.event_id == sa.any_(
+            sa.bindparam("ids", ids, type_=ARRAY(sa.Uuid(as_uuid=False)))
+        )
+    return inbox.c.event_id.in_(ids)
+
+
 def _unseen(session, consumer_name, parsed, outcome):
     ids = [event.event_id for _message, event in parsed]
     seen = set()
@@ -149,7 +163,7 @@ def _unseen(session, consumer_name, parsed, outcome):
         seen = set(
             session.scalars(
                 sa.select(inbox.c.event_id).where(
-                    inbox.c.consumer == consumer_name, inbox.c.event_id.in_(ids)
+                    inbox.c.consumer == consumer_name, _event_id_among(session, ids)
                 )
             )
         )
@@ -171,8 +185,21 @@ def _seen(session, consumer_name, event_id) -> bool:
 
 
 def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
-    if handled:
-        now = utcnow()
+    if not handled:
+        return
+    now = utcnow()
+    if _postgres(session) and len(handled) > 1:
+        # One statement for the whole delivery (executemany would send one INSERT per event).
+        ids = sa.bindparam(
+            "ids", [e.event_id for e in handled], type_=ARRAY(sa.Uuid(as_uuid=False))
+        )
+        source = sa.select(
+            sa.literal(consumer_name, sa.String), sa.func.unnest(ids), sa.literal(now, UTCDateTime)
+        )
+        session.execute(
+            sa.insert(inbox).from_select(["consumer", "event_id", "handled_at"], source)
+        )
+    else:
         session.execute(
             sa.insert(inbox),
             [
