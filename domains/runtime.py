@@ -12,6 +12,7 @@ from pathlib import Path
 import dramatiq
 
 from domains import DOMAINS
+from outbox import config
 from outbox.broker import declare_actors, setup_broker
 from outbox.config import Settings, load_settings
 from outbox.db import Database, configure_database
@@ -71,7 +72,7 @@ def load_domains() -> None:
 
 def start(settings: Settings | None = None) -> Runtime:
     global _runtime
-    settings = settings or load_settings()
+    settings = config.use(settings or load_settings())
     load_domains()
     db = configure_database(settings.database_url)
     broker = setup_broker(settings)

@@ -59,6 +59,10 @@ def declare_actors(broker: dramatiq.Broker, db: Database) -> dict[str, dramatiq.
 
 def _declare(broker, db, consumer_name) -> dramatiq.Actor:
     def handle_events(messages: list[dict]) -> None:
+        if len(messages) > 1 and consumers.CONSUMERS[consumer_name].one_at_a_time:
+            for message in messages:
+                actor.send([message])
+            return
         outcome = consumers.apply_batch(db, consumer_name, messages)
         if not outcome.failed:
             return

@@ -83,3 +83,18 @@ def load_settings(**overrides) -> Settings:
     )
     values.update(overrides)
     return Settings(**values)
+
+
+_current: Settings | None = None
+
+
+def use(settings: Settings) -> Settings:
+    """Make these the process's settings; `domains.runtime.start` calls it once per process."""
+    global _current
+    _current = settings
+    return settings
+
+
+def current() -> Settings:
+    """The settings this process's runtime started with, for handlers (e.g. the mail server)."""
+    return _current or use(load_settings())

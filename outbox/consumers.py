@@ -5,8 +5,15 @@ transaction together with the consumer's inbox rows, so a redelivered event is a
 handler raises, the batch is applied again event by event under savepoints, so one bad event
 never sinks the others: the good ones commit, the bad one is retried on its own and, after its
 retries, dead-lettered.
+
+A consumer with side effects outside the database (e-mail) is declared `one_at_a_time`: each
+event gets its own delivery and transaction, applied once per attempt (never a batch pass then a
+second pass), so one event's failure never rolls back another's side effect. A handler's
+`on_failure(session, event, error)` runs after its savepoint is rolled back and commits with the
+rest, so a failed attempt can leave a record (attempts, last error) while the event is retried.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,8 +26,11 @@ from outbox.db import Database, UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 
+log = logging.getLogger(__name__)
+
 HandlerFn = Callable[[Session, Event], None]
 BulkHandlerFn = Callable[[Session, list[Event]], None]
+FailureFn = Callable[[Session, Event, str], None]
 
 
 @dataclass
@@ -31,14 +41,24 @@ class Consumer:
     handlers: dict[str, tuple[frozenset[int], Callable]] = field(default_factory=dict)
     # Events whose handler takes the whole batch at once (set-based work for big bursts).
     in_bulk: set[str] = field(default_factory=set)
+    # Called after a failed attempt, in a transaction that commits (see the module docstring).
+    failure_handlers: dict[str, FailureFn] = field(default_factory=dict)
+    one_at_a_time: bool = False
 
-    def handles(self, event_name: str, versions: tuple[int, ...] | list[int]):
+    def handles(
+        self,
+        event_name: str,
+        versions: tuple[int, ...] | list[int],
+        on_failure: FailureFn | None = None,
+    ):
         """Register `fn(session, event)` for these versions of an event."""
 
         def register(fn: HandlerFn) -> HandlerFn:
             if event_name in self.handlers:
                 raise ValueError(f"{self.name} already handles {event_name}")
             self.handlers[event_name] = (frozenset(versions), fn)
+            if on_failure is not None:
+                self.failure_handlers[event_name] = on_failure
             return fn
 
         return register
@@ -81,9 +101,11 @@ class Consumer:
 CONSUMERS: dict[str, Consumer] = {}
 
 
-def consumer(name: str) -> Consumer:
+def consumer(name: str, *, one_at_a_time: bool = False) -> Consumer:
     """The one Consumer of that name (domains call this at import to declare handlers)."""
-    return CONSUMERS.setdefault(name, Consumer(name))
+    declared = CONSUMERS.setdefault(name, Consumer(name))
+    declared.one_at_a_time = declared.one_at_a_time or one_at_a_time
+    return declared
 
 
 def subscribers(event_name: str) -> list[str]:
@@ -110,6 +132,8 @@ def apply_batch(db: Database, consumer_name: str, messages: list[dict]) -> Outco
             parsed.append((message, event))
         except InvalidEvent as error:
             rejected.append((message, str(error)))
+    if handler.one_at_a_time:
+        return _apply_one_by_one(db, consumer_name, parsed, rejected)
     try:
         with db.transaction() as session:
             fresh = _unseen(session, consumer_name, parsed, outcome)
@@ -136,9 +160,9 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
                 if _seen(session, consumer_name, event.event_id):
                     outcome.duplicates += 1  # a concurrent delivery of the same event won
                 else:
-                    outcome.failed.append((message, _describe(error)))
+                    _failed(session, consumer_name, message, event, error, outcome)
             except Exception as error:
-                outcome.failed.append((message, _describe(error)))
+                _failed(session, consumer_name, message, event, error, outcome)
         _bury(session, consumer_name, rejected, outcome)
     return outcome
 
@@ -154,6 +178,19 @@ def _event_id_among(session, ids: list[str]):
             sa.bindparam("ids", ids, type_=ARRAY(sa.Uuid(as_uuid=False)))
         )
     return inbox.c.event_id.in_(ids)
+
+
+def _failed(session, consumer_name, message, event, error, outcome) -> None:
+    reason = _describe(error)
+    outcome.failed.append((message, reason))
+    note = CONSUMERS[consumer_name].failure_handlers.get(event.event_name)
+    if note is None:
+        return
+    try:
+        with session.begin_nested():
+            note(session, event, reason)
+    except Exception:
+        log.exception("%s could not record the failure of %s", consumer_name, event.event_id)
 
 
 def _unseen(session, consumer_name, parsed, outcome):

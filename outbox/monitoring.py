@@ -1,6 +1,6 @@
 """What the operations page shows: relay throughput and the dead letters waiting for a replay."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -59,20 +59,16 @@ class DeadLetter:
     event_id: str | None
     error: str
     failed_at: datetime
+    data: dict = field(default_factory=dict)  # the event's payload, where a page shows it
+
+
+DEAD_LETTER_COLUMNS = tuple(name for name in DeadLetter.__dataclass_fields__ if name != "data")
 
 
 def waiting_dead_letters(session: Session, limit: int = DEAD_LETTERS_SHOWN) -> list[DeadLetter]:
     """The oldest dead letters not yet replayed, by consumer (counts come from `status`)."""
     rows = session.execute(
-        sa.select(
-            dead_letters.c.id,
-            dead_letters.c.consumer,
-            dead_letters.c.event_name,
-            dead_letters.c.event_version,
-            dead_letters.c.event_id,
-            dead_letters.c.error,
-            dead_letters.c.failed_at,
-        )
+        sa.select(*(dead_letters.c[name] for name in DEAD_LETTER_COLUMNS))
         .where(dead_letters.c.replayed_at.is_(None))
         .order_by(dead_letters.c.consumer, dead_letters.c.id)
         .limit(limit)

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from outbox.db import Database, utcnow
+from outbox.monitoring import DEAD_LETTER_COLUMNS, DeadLetter
 from outbox.tables import dead_letters, events
 
 
@@ -63,3 +64,20 @@ def replay(
                 .values(replayed_at=utcnow())
             )
     return len(rows)
+
+
+def dead_letters_of(db: Database, consumer: str, limit: int = 100) -> list[DeadLetter]:
+    """One consumer's dead letters waiting for a replay, newest first, with their event data."""
+    query = (
+        sa.select(*(dead_letters.c[name] for name in DEAD_LETTER_COLUMNS), dead_letters.c.message)
+        .where(dead_letters.c.consumer == consumer, dead_letters.c.replayed_at.is_(None))
+        .order_by(dead_letters.c.id.desc())
+        .limit(limit)
+    )
+    with db.transaction() as session:
+        return [DeadLetter(*row[:-1], data=_data_of(row.message)) for row in session.execute(query)]
+
+
+def _data_of(message) -> dict:
+    data = message.get("data") if isinstance(message, dict) else None
+    return data if isinstance(data, dict) else {}

@@ -16,6 +16,7 @@ Accounts and login (CSRF stays ON in every test, as in production):
   header: `headers={"X-CSRFToken": csrf_token(), "HX-Request": "true"}`.
 """
 
+import dataclasses
 import itertools
 import os
 import re
@@ -34,10 +35,13 @@ import tests.probe.accounts  # noqa: F401
 from domains.auth import commands as auth_commands
 from domains.runtime import Runtime, start
 from migrations import upgrade
+from outbox import config
 from outbox.config import load_settings
 from outbox.db import is_sqlite, metadata
 from outbox.tables import events
 from tests.probe import probe_metadata
+
+pytest_plugins = ["tests.mail"]  # `mailbox`: a real SMTP server (aiosmtpd)
 
 SESSION_TAG = uuid.uuid4().hex[:8]
 
@@ -113,6 +117,17 @@ def runtime(session_runtime) -> Runtime:
     session_runtime.broker.flush_all()
     _empty_all_tables(session_runtime)
     return session_runtime
+
+
+@pytest.fixture
+def use_settings(settings):
+    """Change the process settings for one test: `use_settings(mail_host="127.0.0.1")`."""
+
+    def change(**changes):
+        return config.use(dataclasses.replace(settings, **changes))
+
+    yield change
+    config.use(settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,23 @@
+"""On `payment.made`: e-mail the parrot the amount paid for the billing day, once.
+
+The consumer is `one_at_a_time`: each payment is its own delivery and transaction, so a refused
+e-mail never rolls back (and re-sends) another one. A handler that raises is retried with
+backoff and dead-lettered after the retries; `note_failed_attempt` keeps each failure in the
+sent log meanwhile.
+"""
+
+from domains.sender import commands
+from domains.sender.mailer import mailer_for
+from outbox import config, consumer
+
+sender = consumer("sender", one_at_a_time=True)
+
+
+def _note_failure(session, event, error: str) -> None:
+    commands.note_failed_attempt(session, event.data, error)
+
+
+@sender.handles("payment.made", versions=(1,), on_failure=_note_failure)
+def email_the_payout(session, event) -> None:
+    settings = config.current()
+    commands.email_payout(session, event.data, mailer_for(settings), settings.mail_sender)

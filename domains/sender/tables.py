@@ -1,0 +1,30 @@
+"""The sent log: one row per payment, so each payout is e-mailed once however often it arrives."""
+
+import sqlalchemy as sa
+
+from outbox.db import UTCDateTime, metadata
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# queued: recorded, its send under way in the same transaction; then sent, or failed (retried).
+STATUSES = ("queued", "sent", "failed")
+
+emails = sa.Table(
+    "emails",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("payment_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
+    sa.Column("account", sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("amount", sa.Integer, nullable=False),  # cents
+    sa.Column("billing_day", sa.Date, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+    schema="sender",
+)

@@ -1,0 +1,37 @@
+"""The payout e-mail's words and figures."""
+
+import pytest
+
+from domains.sender.message import dollars, payout_email
+
+PAYMENT = {
+    "payment_id": "5d0c1f7e-2b4a-4a56-8b7e-3d1a9c0e6f11",
+    "account": "6b1f3c1e-8a53-4c43-9a39-0d4a0c1b7a10",
+    "full_name": "Kesha Popugaev",
+    "email": "kesha@uberpopug.example",
+    "amount": 4200,
+    "billing_day": "2026-03-03",
+}
+
+
+@pytest.mark.parametrize(
+    ("cents", "shown"),
+    [(1, "$0.01"), (99, "$0.99"), (4200, "$42.00"), (4250, "$42.50"), (123456789, "$1,234,567.89")],
+)
+def test_cents_are_shown_as_dollars(cents, shown):
+    assert dollars(cents) == shown
+
+
+def test_the_payout_email_names_the_parrot_the_amount_and_the_billing_day():
+    message = payout_email(PAYMENT, sender="aTES <accounting@uberpopug.example>")
+    assert message["To"] == "kesha@uberpopug.example"
+    assert message["From"] == "aTES <accounting@uberpopug.example>"
+    assert message["Subject"] == "You were paid $42.00 for 03 Mar 2026"
+    body = message.get_content()
+    assert "Hello Kesha Popugaev" in body and "$42.00" in body and "03 Mar 2026" in body
+
+
+def test_a_payout_email_sent_twice_carries_the_same_message_id():
+    first, second = payout_email(PAYMENT, "a@b.example"), payout_email(PAYMENT, "a@b.example")
+    assert first["Message-ID"] == second["Message-ID"]
+    assert PAYMENT["payment_id"] in first["Message-ID"]
