@@ -13,7 +13,15 @@ from web.access import check_every_route
 from web.auth import auth_cli, init_login
 from web.cli import db_cli, events_cli, outbox_cli
 
-BLUEPRINTS = ("web.health", "web.home", "web.auth", "web.events", "web.operations", "web.sender")
+BLUEPRINTS = (
+    "web.health",
+    "web.home",
+    "web.auth",
+    "web.events",
+    "web.operations",
+    "web.sender",
+    "web.tracker",
+)
 
 
 def create_app(

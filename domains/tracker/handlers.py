@@ -1,0 +1,42 @@
+"""The tracker's worker pool, kept from auth's account events.
+
+Every account event carries the whole account and its version, so each handler is the same
+upsert: a row is replaced only by a higher version. Events may come in any order and any number
+of times; the pool always ends at the newest version seen.
+"""
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from domains.tracker.tables import assignees
+from outbox import Event, consumer
+
+tracker = consumer("tracker")
+
+ACCOUNT_EVENTS = (
+    "account.created",
+    "account.updated",
+    "account.role_changed",
+    "account.deactivated",
+    "account.reactivated",
+)
+FIELDS = ("login", "full_name", "role", "active", "version")
+
+
+def keep_newest_account(session: Session, event: Event) -> None:
+    """Insert the account, or replace ours if the event's version is higher."""
+    data = event.data
+    row = {"public_id": data["public_id"]} | {name: data[name] for name in FIELDS}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(assignees).values(row)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[assignees.c.public_id],
+            set_={name: insert.excluded[name] for name in FIELDS},
+            where=insert.excluded.version > assignees.c.version,
+        )
+    )
+
+
+for _name in ACCOUNT_EVENTS:
+    tracker.handles(_name, versions=(1,))(keep_newest_account)

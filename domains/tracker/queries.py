@@ -1,0 +1,116 @@
+"""What the tracker's pages read."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domains.tracker.tables import DONE, OPEN, assignees, tasks
+
+STATUSES = (OPEN, DONE)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TaskView:
+    public_id: str
+    title: str
+    jira_id: str | None
+    description: str
+    status: str
+    assignee: str
+    assignee_name: str
+    assignment: int
+    created_by: str
+    created_at: datetime
+    completed_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.status == DONE
+
+
+@dataclass(frozen=True)
+class Assignee:
+    public_id: str
+    login: str
+    full_name: str
+    role: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    tasks: list[TaskView]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _select_tasks():
+    name = sa.func.coalesce(assignees.c.full_name, "an unknown parrot")
+    return sa.select(
+        *(tasks.c[field] for field in TaskView.__dataclass_fields__ if field != "assignee_name"),
+        name.label("assignee_name"),
+    ).select_from(tasks.outerjoin(assignees, assignees.c.public_id == tasks.c.assignee))
+
+
+def _views(rows) -> list[TaskView]:
+    return [TaskView(**row._mapping) for row in rows]
+
+
+def task(session: Session, public_id: str) -> TaskView | None:
+    rows = session.execute(_select_tasks().where(tasks.c.public_id == str(public_id))).all()
+    return _views(rows)[0] if rows else None
+
+
+def open_tasks_of(session: Session, assignee: str) -> list[TaskView]:
+    """A parrot's open tasks, newest first."""
+    query = (
+        _select_tasks()
+        .where(tasks.c.assignee == str(assignee), tasks.c.status == OPEN)
+        .order_by(tasks.c.id.desc())
+    )
+    return _views(session.execute(query))
+
+
+def all_tasks(
+    session: Session,
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> TaskPage:
+    """Every task, optionally of one status and/or one assignee, newest first, one page."""
+    conditions = []
+    if status is not None:
+        conditions.append(tasks.c.status == status)
+    if assignee is not None:
+        conditions.append(tasks.c.assignee == str(assignee))
+    total = session.scalar(sa.select(sa.func.count()).select_from(tasks).where(*conditions))
+    query = (
+        _select_tasks()
+        .where(*conditions)
+        .order_by(tasks.c.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return TaskPage(_views(session.execute(query)), total, page, page_size)
+
+
+def assignee_choices(session: Session) -> list[Assignee]:
+    """Every account the tracker knows, by name: for the assignee filter."""
+    query = sa.select(
+        assignees.c.public_id,
+        assignees.c.login,
+        assignees.c.full_name,
+        assignees.c.role,
+        assignees.c.active,
+    ).order_by(assignees.c.full_name, assignees.c.login)
+    return [Assignee(**row._mapping) for row in session.execute(query)]

@@ -1,0 +1,196 @@
+"""The tracker's pages, through the real login, CSRF and htmx requests."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from domains.tracker.tables import tasks
+from outbox.tables import events
+from tests.conftest import fetch_csrf_token, log_in
+from tests.tracker_support import add_open_tasks
+
+
+def htmx(client):
+    return {"HX-Request": "true", "X-CSRFToken": fetch_csrf_token(client)}
+
+
+def post_task(client, **fields):
+    data = {"title": "Feed the parrots", "jira_id": "", "description": ""} | fields
+    return client.post("/tasks/", data=data, headers=htmx(client))
+
+
+def saved(runtime):
+    with runtime.db.transaction() as session:
+        count = session.scalar(sa.select(sa.func.count()).select_from(tasks))
+        published = session.scalar(sa.select(sa.func.count()).where(events.c.producer == "tracker"))
+    return count, published
+
+
+def task_ids(runtime):
+    with runtime.db.transaction() as session:
+        return session.scalars(sa.select(tasks.c.public_id).order_by(tasks.c.id)).all()
+
+
+def client_of(app, account):
+    other = app.test_client()
+    assert log_in(other, account.login, account.password).status_code == 302
+    return other
+
+
+def test_a_worker_adds_a_task_and_it_appears_without_a_reload(client, login_as, runtime):
+    me = login_as("worker")
+    response = post_task(client, title="Clean the cage", jira_id="uberpop-7", description="All")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="new-task"' in page and 'value=""' in page  # a fresh form for the next task
+    assert 'hx-swap-oob="afterbegin:#created-tasks"' in page and "Clean the cage" in page
+    assert "UBERPOP-7" in page
+    # The only parrot is me, so it is also my task: it joins my list too.
+    assert 'hx-swap-oob="afterbegin:#my-tasks"' in page and me.full_name in page
+    assert saved(runtime) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "fields, field, message",
+    [
+        ({"title": "[UBERPOP-42] Feed"}, "title", "Put the Jira id (e.g. UBERPOP-42) in its own"),
+        ({"title": "Feed ]"}, "title", "may not contain [ or ]"),
+        ({"title": "   "}, "title", "A task needs a title."),
+        ({"title": "t" * 201}, "title", "at most 200"),
+        ({"description": "d" * 5001}, "description", "at most 5000"),
+        ({"jira_id": "UBERPOP42"}, "jira_id", "A Jira id looks like UBERPOP-42"),
+    ],
+)
+def test_bad_input_shows_the_message_by_its_field_and_saves_nothing(
+    client, login_as, runtime, fields, field, message
+):
+    login_as("worker")
+    response = post_task(client, **fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    assert error and message in error.group(1).replace("&#34;", '"')
+    assert saved(runtime) == (0, 0)
+
+
+def test_bad_input_without_htmx_answers_the_whole_page_with_422(client, login_as, runtime):
+    login_as("worker")
+    token = fetch_csrf_token(client)
+    response = client.post("/tasks/", data={"title": "[X-1] t", "csrf_token": token})
+    assert response.status_code == 422 and "<h1>My tasks</h1>" in response.get_data(as_text=True)
+    assert saved(runtime) == (0, 0)
+
+
+def test_without_an_eligible_parrot_the_form_says_so_and_nothing_is_saved(
+    client, login_as, make_account, runtime
+):
+    login_as("manager")
+    make_account("admin")
+    response = post_task(client)
+    assert response.status_code == 422
+    assert "no active worker or accountant" in response.get_data(as_text=True)
+    assert saved(runtime) == (0, 0)
+
+
+def test_the_assignee_marks_a_task_done_once(client, login_as, runtime):
+    login_as("worker")
+    post_task(client, title="Sing")
+    [task] = task_ids(runtime)
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "Sing" in page and f"/tasks/{task}/complete" in page
+    done = client.post(f"/tasks/{task}/complete", headers=htmx(client))
+    assert done.status_code == 200 and "Done ✓" in done.get_data(as_text=True)
+    again = client.post(f"/tasks/{task}/complete", headers=htmx(client))
+    assert again.status_code == 409 and "already done" in again.get_data(as_text=True)
+    assert "Sing" not in client.get("/tasks/").get_data(as_text=True)  # no longer open
+    with runtime.db.transaction() as session:
+        completed = session.scalar(
+            sa.select(sa.func.count()).where(events.c.event_name == "task.completed")
+        )
+    assert completed == 1
+
+
+def test_nobody_but_the_assignee_completes_a_task(app, client, login_as, make_account, runtime):
+    login_as("manager")
+    worker = make_account("worker")
+    post_task(client)
+    [task] = task_ids(runtime)
+    refused = client.post(f"/tasks/{task}/complete", headers=htmx(client))
+    assert refused.status_code == 409 and "no longer yours" in refused.get_data(as_text=True)
+    assignee = client_of(app, worker)
+    assert assignee.post(f"/tasks/{task}/complete", headers=htmx(assignee)).status_code == 200
+
+
+def test_workers_and_accountants_may_not_see_all_tasks_or_reassign(app, make_account):
+    for role in ("worker", "accountant"):
+        parrot = client_of(app, make_account(role))
+        assert parrot.get("/tasks/all").status_code == 403
+        assert parrot.post("/tasks/reassign", headers=htmx(parrot)).status_code == 403
+        nav = parrot.get("/").get_data(as_text=True)
+        assert 'href="/tasks/"' in nav and 'href="/tasks/all"' not in nav
+
+
+def test_a_manager_filters_and_pages_through_all_tasks(client, login_as, make_account, runtime):
+    login_as("manager")
+    kesha, gosha = make_account("worker"), make_account("accountant")
+    add_open_tasks(runtime, 60, assignee=kesha.public_id)
+    add_open_tasks(runtime, 5, assignee=gosha.public_id)
+    with runtime.db.transaction() as session:
+        session.execute(
+            sa.update(tasks).where(tasks.c.assignee == gosha.public_id).values(status="done")
+        )
+    nav = client.get("/").get_data(as_text=True)
+    assert 'href="/tasks/all"' in nav
+    first = client.get("/tasks/all").get_data(as_text=True)
+    assert "65 tasks" in first and "Page 1 of 2" in first and first.count("<tr id=") == 50
+    second = client.get("/tasks/all?page=2").get_data(as_text=True)
+    assert second.count("<tr id=") == 15
+    done = client.get("/tasks/all?status=done").get_data(as_text=True)
+    assert "5 tasks done" in done and done.count("<tr id=") == 5
+    mine = client.get(f"/tasks/all?assignee={gosha.public_id}&status=open")
+    assert "0 tasks open" in mine.get_data(as_text=True)
+    fragment = client.get("/tasks/all?status=open", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="all-tasks"')
+    assert "<h1>" not in body and "HX-Request" in fragment.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("status=closed", "Unknown status"),
+        ("page=0", "not a page number"),
+        ("page=two", "not a page number"),
+        ("page=-1", "not a page number"),
+        ("page=7", "There is no page 7"),
+        ("assignee=kesha", "is not a parrot&#39;s id"),
+        ("assignee=0b8e3a52-2f8e-4d7e-9d0a-5a0f3e7c1d22", "No parrot with that id"),
+    ],
+)
+def test_bad_filters_answer_400_with_a_clear_message(client, login_as, query, message):
+    login_as("admin")
+    response = client.get(f"/tasks/all?{query}")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_the_reassign_button_shuffles_and_says_how_many(client, login_as, make_account, runtime):
+    login_as("manager")
+    workers = [make_account("worker") for _ in range(3)]
+    add_open_tasks(runtime, 30, assignee=workers[0].public_id)
+    page = client.get("/tasks/all").get_data(as_text=True)
+    button = re.search(r"<button[^>]*id=\"reassign\"[^>]*>", page, re.S).group(0)
+    assert 'hx-post="/tasks/reassign"' in button and 'hx-disabled-elt="this"' in button
+    response = client.post("/tasks/reassign", headers=htmx(client))
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "tasks-reassigned"
+    assert "Reassigned 30 open tasks." in response.get_data(as_text=True)
+    with runtime.db.transaction() as session:
+        assert set(session.scalars(sa.select(tasks.c.assignment))) == {2}
+
+
+def test_reassign_without_eligible_parrots_says_so(client, login_as, runtime):
+    admin = login_as("admin")
+    add_open_tasks(runtime, 2, assignee=admin.public_id)
+    response = client.post("/tasks/reassign", headers=htmx(client))
+    assert response.status_code == 409
+    assert "no active worker or accountant" in response.get_data(as_text=True)

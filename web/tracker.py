@@ -1,0 +1,164 @@
+"""The tracker's pages: my tasks, a new task, all tasks, and Reassign."""
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from domains.tracker import commands, queries
+from web import navigation
+from web.access import ANY_ROLE, allow
+from web.htmx import is_htmx, page_or_fragment
+
+bp = Blueprint("tracker", __name__, url_prefix="/tasks")
+navigation.add("My tasks", "tracker.my_tasks")
+navigation.add("All tasks", "tracker.all_tasks")
+
+FORM_FIELDS = ("title", "jira_id", "description")
+
+
+@bp.app_template_filter("tracker_time")
+def tracker_time(moment: datetime) -> str:
+    """A time as the company reads it: its own time zone, to the minute."""
+    zone = ZoneInfo(current_app.extensions["ates"].settings.timezone)
+    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+def _db():
+    return current_app.extensions["ates"].db
+
+
+def _me() -> str:
+    return str(current_user.public_id)
+
+
+@bp.get("/")
+@allow(ANY_ROLE)
+def my_tasks():
+    """My open tasks, and the form to add a task."""
+    with _db().transaction() as session:
+        mine = queries.open_tasks_of(session, _me())
+    return render_template("tracker/my_tasks.html", tasks=mine, form={}, errors={})
+
+
+@bp.post("/")
+@allow(ANY_ROLE)
+def create():
+    """Add a task; it goes to a random parrot. Bad input: 422 with the message by its field."""
+    form = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    try:
+        with _db().transaction() as session:
+            row = commands.create_task(session, created_by=_me(), **form)
+            task = queries.task(session, row["public_id"])
+    except commands.InvalidTask as refused:
+        return _form_again(form, refused.errors)
+    except commands.NoEligibleAssignee as refused:
+        return _form_again(form, {"form": str(refused)})
+    if not is_htmx():
+        flash(f"Task “{task.title}” added and assigned to {task.assignee_name}.", "success")
+        return redirect(url_for("tracker.my_tasks"))
+    return render_template("tracker/_created.html", task=task, mine=task.assignee == _me())
+
+
+def _form_again(form: dict, errors: dict):
+    if is_htmx():
+        page = render_template("tracker/_new_task_form.html", form=form, errors=errors)
+    else:
+        with _db().transaction() as session:
+            mine = queries.open_tasks_of(session, _me())
+        page = render_template("tracker/my_tasks.html", tasks=mine, form=form, errors=errors)
+    return page, 422
+
+
+@bp.post("/<uuid:task>/complete")
+@allow(ANY_ROLE)
+def complete(task: uuid.UUID):
+    """Mark one of my tasks done; anyone else's, or a done one, is refused with a message."""
+    error, status = "", 200
+    try:
+        with _db().transaction() as session:
+            commands.complete_task(session, task=str(task), by=_me())
+    except commands.CompletionRefused as refused:
+        error, status = str(refused), 409
+    with _db().transaction() as session:
+        view = queries.task(session, str(task))
+    if not is_htmx():
+        flash(error or f"Done: {view.title}.", "error" if error else "success")
+        return redirect(url_for("tracker.my_tasks"))
+    if view is None:
+        return render_template("tracker/_gone.html", error=error), status
+    return render_template("tracker/_task.html", task=view, error=error), status
+
+
+@bp.get("/all")
+@allow("admin", "manager")
+def all_tasks():
+    """Every task, filtered by status and assignee, a page at a time."""
+    with _db().transaction() as session:
+        choices = queries.assignee_choices(session)
+        status, assignee, page = _filters({choice.public_id for choice in choices})
+        found = queries.all_tasks(session, status=status, assignee=assignee, page=page)
+    if page > found.pages:
+        abort(400, f"There is no page {page}: these filters give {found.pages} page(s).")
+    return page_or_fragment(
+        "tracker/all_tasks.html",
+        "tracker/_all_tasks.html",
+        found=found,
+        choices=choices,
+        status=status or "",
+        assignee=assignee or "",
+    )
+
+
+def _filters(known_assignees: set[str]) -> tuple[str | None, str | None, int]:
+    """The query string's status, assignee and page, or a 400 that says what is wrong."""
+    args = request.args
+    status = args.get("status", "") or None
+    if status is not None and status not in queries.STATUSES:
+        abort(400, f"Unknown status “{status}”: use open, done, or leave it empty.")
+    assignee = args.get("assignee", "") or None
+    if assignee is not None:
+        try:
+            assignee = str(uuid.UUID(assignee))
+        except ValueError:
+            abort(400, f"“{assignee}” is not a parrot's id.")
+        if assignee not in known_assignees:
+            abort(400, "No parrot with that id is known to the tracker.")
+    raw_page = args.get("page", "1") or "1"
+    if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
+        abort(400, f"Page “{raw_page}” is not a page number (1, 2, 3, ...).")
+    return status, assignee, int(raw_page)
+
+
+@bp.post("/reassign")
+@allow("admin", "manager")
+def reassign():
+    """Shuffle every open task among the eligible parrots (one shuffle at a time)."""
+    status = 200
+    try:
+        with _db().transaction() as session:
+            moved = commands.reassign_open_tasks(session)
+        message = f"Reassigned {moved} open task{'' if moved == 1 else 's'}."
+    except commands.NoEligibleAssignee as refused:
+        message, status = str(refused), 409
+    if not is_htmx():
+        flash(message, "error" if status != 200 else "success")
+        return redirect(url_for("tracker.all_tasks"))
+    response = make_response(
+        render_template("tracker/_reassigned.html", message=message, failed=status != 200), status
+    )
+    if status == 200:
+        response.headers["HX-Trigger"] = "tasks-reassigned"
+    return response
