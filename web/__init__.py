@@ -6,10 +6,12 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
 from web import navigation
 from web.access import check_every_route
+from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
 from web.cli import db_cli, events_cli, outbox_cli
 
@@ -21,6 +23,7 @@ BLUEPRINTS = (
     "web.operations",
     "web.sender",
     "web.tracker",
+    "web.accounting",
 )
 
 
@@ -54,6 +57,7 @@ def create_app(
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(accounting_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(auth_cli)
     check_every_route(app)
@@ -61,6 +65,7 @@ def create_app(
         workers = runtime.embedded_workers()
         workers.start()
         app.extensions["ates_workers"] = workers
+        app.extensions["ates_day_close"] = start_scheduler(runtime.db, settings)
     return app
 
 

@@ -1,0 +1,356 @@
+"""The only code that writes accounting's tables; it publishes its events in the same session.
+
+Every command is safe under redelivery and concurrency: "first sight" is an insert-if-absent on
+a unique key, ledger entries are unique per causing event, payouts per account and billing day.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from domains.accounting.rules import Price, billing_day_of, draw_price
+from domains.accounting.tables import (
+    day_close_payouts,
+    day_closes,
+    ledger_accounts,
+    ledger_entries,
+    priced_tasks,
+)
+from outbox import publish, publish_events, registry
+from outbox.db import UTCDateTime
+
+PRODUCER = "accounting"
+# Payout entries and payments get ids derived from (account, day): the same on any re-run.
+IDS = uuid.UUID("7d4f3f0e-6f0c-4f7e-9a59-3c1a0a6c2b10")
+CLOSE_CHUNK = 1000
+
+
+def _insert(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def open_ledger_account(session: Session, account_id: str, now: datetime) -> None:
+    """Make the parrot's ledger account if accounting has not heard of them before."""
+    session.execute(
+        _insert(session, ledger_accounts)
+        .values(public_id=account_id, version=0, balance=0, opened_at=now)
+        .on_conflict_do_nothing()
+    )
+
+
+def record_account(session: Session, account: dict, now: datetime) -> None:
+    """Keep the account's details from the highest version seen (events carry the whole account)."""
+    open_ledger_account(session, account["public_id"], now)
+    session.execute(
+        sa.update(ledger_accounts)
+        .where(
+            ledger_accounts.c.public_id == account["public_id"],
+            ledger_accounts.c.version < account["version"],
+        )
+        .values(
+            login=account["login"],
+            full_name=account["full_name"],
+            email=account["email"],
+            role=account["role"],
+            active=account["active"],
+            version=account["version"],
+        )
+    )
+
+
+# --- tasks and prices -------------------------------------------------------------------------
+
+
+def see_task(session: Session, task_id: str, now: datetime) -> Price:
+    """The task's price; drawn and published once, the first time accounting sees the task."""
+    price = draw_price()
+    inserted = session.execute(
+        _insert(session, priced_tasks)
+        .values(
+            public_id=task_id,
+            details_version=0,
+            assign_fee=price.assign_fee,
+            completion_reward=price.completion_reward,
+            priced_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(priced_tasks.c.public_id)
+    ).first()
+    if inserted is not None:
+        publish(
+            session,
+            "task.priced",
+            1,
+            producer=PRODUCER,
+            key=task_id,
+            data={
+                "public_id": task_id,
+                "assign_fee": price.assign_fee,
+                "completion_reward": price.completion_reward,
+            },
+        )
+        return price
+    row = session.execute(
+        sa.select(priced_tasks.c.assign_fee, priced_tasks.c.completion_reward).where(
+            priced_tasks.c.public_id == task_id
+        )
+    ).one()
+    return Price(row.assign_fee, row.completion_reward)
+
+
+def describe_task(
+    session: Session, task_id: str, title: str, jira_id: str | None, version: int, now: datetime
+) -> None:
+    """Fill in the task's title and Jira id; a newer event version's reading wins."""
+    see_task(session, task_id, now)
+    session.execute(
+        sa.update(priced_tasks)
+        .where(priced_tasks.c.public_id == task_id, priced_tasks.c.details_version < version)
+        .values(title=title, jira_id=jira_id, details_version=version)
+    )
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+
+def open_billing_day(session: Session, day: date) -> date:
+    """The day itself, or the next day whose close has not run yet."""
+    closed = set(
+        session.scalars(sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day >= day))
+    )
+    while day in closed:
+        day += timedelta(days=1)
+    return day
+
+
+def _record_entry(
+    session: Session,
+    *,
+    account_id: str,
+    kind: str,
+    amount: int,
+    task_id: str | None,
+    cause_id: str,
+    billing_day: date,
+    now: datetime,
+) -> bool:
+    """Append one entry and move the balance with it; False if the cause was recorded already."""
+    entry_id = str(uuid.uuid4())
+    inserted = session.execute(
+        _insert(session, ledger_entries)
+        .values(
+            public_id=entry_id,
+            account_id=account_id,
+            billing_day=billing_day,
+            kind=kind,
+            amount=amount,
+            task_id=task_id,
+            cause_id=cause_id,
+            recorded_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(ledger_entries.c.id)
+    ).first()
+    if inserted is None:
+        return False
+    session.execute(
+        sa.update(ledger_accounts)
+        .where(ledger_accounts.c.public_id == account_id)
+        .values(balance=ledger_accounts.c.balance + amount)
+    )
+    publish(
+        session,
+        "ledger_entry.recorded",
+        1,
+        producer=PRODUCER,
+        key=account_id,
+        data=_entry_data(entry_id, account_id, kind, amount, billing_day, task_id, now),
+    )
+    return True
+
+
+def _entry_data(entry_id, account_id, kind, amount, billing_day, task_id, now) -> dict:
+    return {
+        "entry_id": entry_id,
+        "account": account_id,
+        "kind": kind,
+        "amount": amount,
+        "billing_day": billing_day.isoformat(),
+        "task": task_id,
+        "recorded_at": now.isoformat(),
+    }
+
+
+def charge_assign_fee(
+    session: Session,
+    *,
+    task_id: str,
+    assignee: str,
+    cause_id: str,
+    assigned_at: datetime,
+    timezone: str | ZoneInfo,
+    now: datetime,
+) -> bool:
+    """Charge the assignee the task's fee, once per assignment (keyed by the causing event)."""
+    price = see_task(session, task_id, now)
+    open_ledger_account(session, assignee, now)
+    return _record_entry(
+        session,
+        account_id=assignee,
+        kind="assign_fee",
+        amount=-price.assign_fee,
+        task_id=task_id,
+        cause_id=cause_id,
+        billing_day=open_billing_day(session, billing_day_of(assigned_at, timezone)),
+        now=now,
+    )
+
+
+def credit_completion_reward(
+    session: Session,
+    *,
+    task_id: str,
+    assignee: str,
+    cause_id: str,
+    completed_at: datetime,
+    timezone: str | ZoneInfo,
+    now: datetime,
+) -> bool:
+    """Credit the assignee the task's reward, once per completion (keyed by the causing event)."""
+    price = see_task(session, task_id, now)
+    open_ledger_account(session, assignee, now)
+    return _record_entry(
+        session,
+        account_id=assignee,
+        kind="completion_reward",
+        amount=price.completion_reward,
+        task_id=task_id,
+        cause_id=cause_id,
+        billing_day=open_billing_day(session, billing_day_of(completed_at, timezone)),
+        now=now,
+    )
+
+
+# --- the day close ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayClose:
+    billing_day: date
+    paid: int  # parrots paid by this run
+    total: int  # cents paid by this run
+    waiting_for_email: int  # positive balances kept: accounting has no e-mail for them yet
+
+
+def close_day(session: Session, day: date, now: datetime) -> DayClose:
+    """Pay every positive balance and zero it, once per account and billing day.
+
+    Set-based: one INSERT ... SELECT claims the payouts (the unique account+day key makes a
+    second or concurrent run claim nothing), one UPDATE moves the balances by what was claimed,
+    then entries and events go out in bulk. All in the caller's transaction: a crash halfway
+    rolls everything back and a re-run starts clean.
+    """
+    run_id = str(uuid.uuid4())
+    session.execute(
+        _insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
+    )
+    payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
+    claims = sa.select(
+        ledger_accounts.c.public_id,
+        sa.literal(day, sa.Date),
+        ledger_accounts.c.balance,
+        sa.literal(run_id, sa.String(36)),
+        sa.literal(now, UTCDateTime),
+    ).where(ledger_accounts.c.balance > 0, payable)
+    session.execute(
+        _insert(session, day_close_payouts)
+        .from_select(["account_id", "billing_day", "amount", "run_id", "paid_at"], claims)
+        .on_conflict_do_nothing()
+    )
+    claimed = sa.select(day_close_payouts.c.account_id).where(day_close_payouts.c.run_id == run_id)
+    paid_now = (
+        sa.select(day_close_payouts.c.amount)
+        .where(
+            day_close_payouts.c.run_id == run_id,
+            day_close_payouts.c.account_id == ledger_accounts.c.public_id,
+        )
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(ledger_accounts)
+        .where(ledger_accounts.c.public_id.in_(claimed))
+        .values(balance=ledger_accounts.c.balance - paid_now)
+    )
+    paid, total = _record_payouts(session, run_id, day, now)
+    waiting = session.scalar(
+        sa.select(sa.func.count()).where(ledger_accounts.c.balance > 0, ~payable)
+    )
+    return DayClose(day, paid, total, waiting)
+
+
+def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> tuple[int, int]:
+    """Payout entries, ledger_entry.recorded and payment.made for this run's claims, in chunks."""
+    paid = total = 0
+    after = None
+    while True:
+        page = day_close_payouts.c.run_id == run_id
+        if after is not None:
+            page = page & (day_close_payouts.c.account_id > after)
+        rows = session.execute(
+            sa.select(
+                day_close_payouts.c.account_id,
+                day_close_payouts.c.amount,
+                ledger_accounts.c.full_name,
+                ledger_accounts.c.email,
+            )
+            .join(ledger_accounts, ledger_accounts.c.public_id == day_close_payouts.c.account_id)
+            .where(page)
+            .order_by(day_close_payouts.c.account_id)
+            .limit(CLOSE_CHUNK)
+        ).all()
+        if not rows:
+            return paid, total
+        entries, events = [], []
+        for row in rows:
+            entry_id = str(uuid.uuid5(IDS, f"payout:{row.account_id}:{day}"))
+            entries.append(
+                {
+                    "public_id": entry_id,
+                    "account_id": row.account_id,
+                    "billing_day": day,
+                    "kind": "payout",
+                    "amount": -row.amount,
+                    "task_id": None,
+                    "cause_id": f"close:{day.isoformat()}",
+                    "recorded_at": now,
+                }
+            )
+            data = _entry_data(entry_id, row.account_id, "payout", -row.amount, day, None, now)
+            events.append(_event("ledger_entry.recorded", row.account_id, data))
+            payment = {
+                "payment_id": str(uuid.uuid5(IDS, f"payment:{row.account_id}:{day}")),
+                "account": row.account_id,
+                "full_name": row.full_name,
+                "email": row.email,
+                "amount": row.amount,
+                "billing_day": day.isoformat(),
+            }
+            events.append(_event("payment.made", row.account_id, payment))
+            paid += 1
+            total += row.amount
+        session.execute(sa.insert(ledger_entries), entries)
+        publish_events(session, events)
+        after = rows[-1].account_id
+
+
+def _event(name: str, key: str, data: dict):
+    return registry.new_event(name, 1, producer=PRODUCER, key=key, data=data)

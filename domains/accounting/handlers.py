@@ -1,0 +1,83 @@
+"""What accounting does on other domains' events: copies of accounts and tasks, fees, rewards.
+
+Events arrive in any order and any number of times. Whatever names an account opens its ledger
+account; whatever names a task prices it. Fees and rewards are keyed by their causing event.
+"""
+
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domains.accounting import commands
+from domains.accounting.rules import split_jira_id
+from outbox import consumer
+from outbox.db import utcnow
+
+c = consumer("accounting")
+
+ACCOUNT_EVENTS = (
+    "account.created",
+    "account.updated",
+    "account.role_changed",
+    "account.deactivated",
+    "account.reactivated",
+)
+
+
+def company_timezone() -> ZoneInfo:
+    """The company's time zone, as `outbox.config` reads it (`ATES_TIMEZONE`)."""
+    return ZoneInfo(os.environ.get("ATES_TIMEZONE") or "UTC")
+
+
+def _account_changed(session, event):
+    commands.record_account(session, event.data, utcnow())
+
+
+for _name in ACCOUNT_EVENTS:
+    c.handles(_name, versions=(1,))(_account_changed)
+
+
+@c.handles("task.created", versions=(1, 2))
+def when_task_created_price_it(session, event):
+    data, now = event.data, utcnow()
+    if event.event_version == 1:
+        title, jira_id = split_jira_id(data["title"])
+    else:
+        title, jira_id = data["title"], data["jira_id"]
+    commands.describe_task(session, data["public_id"], title, jira_id, event.event_version, now)
+    commands.open_ledger_account(session, data["created_by"], now)
+
+
+@c.handles("task.added", versions=(1,))
+def when_task_added_price_it(session, event):
+    now = utcnow()
+    commands.see_task(session, event.data["public_id"], now)
+    commands.open_ledger_account(session, event.data["added_by"], now)
+
+
+@c.handles("task.assigned", versions=(1,))
+def when_task_assigned_charge_the_fee(session, event):
+    data = event.data
+    commands.charge_assign_fee(
+        session,
+        task_id=data["public_id"],
+        assignee=data["assignee"],
+        cause_id=event.event_id,
+        assigned_at=datetime.fromisoformat(data["assigned_at"]),
+        timezone=company_timezone(),
+        now=utcnow(),
+    )
+
+
+@c.handles("task.completed", versions=(1,))
+def when_task_completed_credit_the_reward(session, event):
+    data = event.data
+    commands.credit_completion_reward(
+        session,
+        task_id=data["public_id"],
+        assignee=data["assignee"],
+        cause_id=event.event_id,
+        completed_at=datetime.fromisoformat(data["completed_at"]),
+        timezone=company_timezone(),
+        now=utcnow(),
+    )

@@ -1,0 +1,170 @@
+"""What accounting's pages and reports read. Descriptions are resolved here, at display time,
+from the task copy, so a title that arrived after the entry still shows."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domains.accounting.tables import day_closes, ledger_accounts, ledger_entries, priced_tasks
+
+KIND_LABELS = {
+    "assign_fee": "Assign fee",
+    "completion_reward": "Completion reward",
+    "payout": "Payout",
+}
+STREAM_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Entry:
+    recorded_at: datetime
+    billing_day: date
+    account_id: str
+    account_name: str | None
+    kind: str
+    amount: int
+    task_id: str | None
+    title: str | None
+    jira_id: str | None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def description(self) -> str:
+        if self.kind == "payout":
+            return f"Payout of the balance at the close of {self.billing_day.isoformat()}"
+        if self.task_id is None:
+            return self.kind_label
+        jira = f"[{self.jira_id}] " if self.jira_id else ""
+        title = self.title or f"task {self.task_id[:8]} (title not known yet)"
+        return f"{self.kind_label}: {jira}{title}"
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    billing_day: date
+    fees_charged: int  # positive cents
+    rewards_paid: int  # positive cents
+    payouts: int  # positive cents
+    entries: int
+
+    @property
+    def management_earnings(self) -> int:
+        return self.fees_charged - self.rewards_paid
+
+
+def _entries_query():
+    return (
+        sa.select(
+            ledger_entries.c.recorded_at,
+            ledger_entries.c.billing_day,
+            ledger_entries.c.account_id,
+            ledger_accounts.c.full_name.label("account_name"),
+            ledger_entries.c.kind,
+            ledger_entries.c.amount,
+            ledger_entries.c.task_id,
+            priced_tasks.c.title,
+            priced_tasks.c.jira_id,
+        )
+        .select_from(ledger_entries)
+        .outerjoin(priced_tasks, priced_tasks.c.public_id == ledger_entries.c.task_id)
+        .outerjoin(ledger_accounts, ledger_accounts.c.public_id == ledger_entries.c.account_id)
+    )
+
+
+def balance_of(session: Session, account_id: str) -> int:
+    """The parrot's balance in cents (0 when accounting has not heard of them yet)."""
+    balance = session.scalar(
+        sa.select(ledger_accounts.c.balance).where(ledger_accounts.c.public_id == account_id)
+    )
+    return balance or 0
+
+
+def audit_log(session: Session, account_id: str, day: date) -> list[Entry]:
+    """One parrot's entries of one billing day, oldest first."""
+    query = _entries_query().where(
+        ledger_entries.c.account_id == account_id, ledger_entries.c.billing_day == day
+    )
+    return [Entry(**row._mapping) for row in session.execute(query.order_by(ledger_entries.c.id))]
+
+
+def _totals_query(start: date, end: date):
+    def total(kind):
+        amount = sa.case((ledger_entries.c.kind == kind, ledger_entries.c.amount), else_=0)
+        # PostgreSQL sums bigints as numeric; cents stay integers.
+        return sa.cast(sa.func.coalesce(sa.func.sum(amount), 0), sa.BigInteger)
+
+    return (
+        sa.select(
+            ledger_entries.c.billing_day,
+            (-total("assign_fee")).label("fees_charged"),
+            total("completion_reward").label("rewards_paid"),
+            (-total("payout")).label("payouts"),
+            sa.func.count().label("entries"),
+        )
+        .where(ledger_entries.c.billing_day.between(start, end))
+        .group_by(ledger_entries.c.billing_day)
+        .order_by(ledger_entries.c.billing_day)
+    )
+
+
+def day_totals(session: Session, start: date, end: date) -> list[DayTotals]:
+    """Company totals per billing day over a range (days without entries are left out)."""
+    return [DayTotals(**row._mapping) for row in session.execute(_totals_query(start, end))]
+
+
+def totals_of_day(session: Session, day: date) -> DayTotals:
+    """One billing day's totals; management earnings = fees charged - rewards paid."""
+    found = day_totals(session, day, day)
+    return found[0] if found else DayTotals(day, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: str
+    full_name: str | None
+    login: str | None
+    email: str | None
+    role: str | None
+    balance: int
+
+
+def balances(session: Session) -> list[Balance]:
+    """Every ledger account's balance, lowest first (who is in the red shows at the top)."""
+    query = sa.select(
+        ledger_accounts.c.public_id.label("account_id"),
+        ledger_accounts.c.full_name,
+        ledger_accounts.c.login,
+        ledger_accounts.c.email,
+        ledger_accounts.c.role,
+        ledger_accounts.c.balance,
+    ).order_by(ledger_accounts.c.balance, ledger_accounts.c.login)
+    return [Balance(**row._mapping) for row in session.execute(query)]
+
+
+def closed_at(session: Session, day: date) -> datetime | None:
+    return session.scalar(sa.select(day_closes.c.closed_at).where(day_closes.c.billing_day == day))
+
+
+def stream_ledger(session: Session, start: date, end: date) -> Iterator[Entry]:
+    """Every entry of a date range, streamed from the database in chunks (for reports)."""
+    query = (
+        _entries_query()
+        .where(ledger_entries.c.billing_day.between(start, end))
+        .order_by(ledger_entries.c.billing_day, ledger_entries.c.id)
+        .execution_options(yield_per=STREAM_CHUNK)
+    )
+    for row in session.execute(query):
+        yield Entry(**row._mapping)
+
+
+def stream_day_totals(session: Session, start: date, end: date) -> Iterator[DayTotals]:
+    """Per-day totals of a date range, streamed (one row per day, so small even for a year)."""
+    query = _totals_query(start, end).execution_options(yield_per=STREAM_CHUNK)
+    for row in session.execute(query):
+        yield DayTotals(**row._mapping)

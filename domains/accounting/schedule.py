@@ -1,0 +1,81 @@
+"""The daily close, scheduled in the worker processes (APScheduler, a background thread).
+
+Several worker processes may each run it: the close pays each account at most once per billing
+day, so the extra runs find nothing to do.
+"""
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from domains.accounting.commands import close_day
+from domains.accounting.rules import billing_day_of
+from outbox.config import Settings
+from outbox.db import Database, utcnow
+
+log = logging.getLogger(__name__)
+JOB_ID = "accounting.close_day"
+
+
+def close_time(day_close_at: str) -> time:
+    """`23:59` -> 23:59; anything else is a configuration error, raised at start."""
+    try:
+        hour, minute = (int(part) for part in day_close_at.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        raise ValueError(f"ATES_DAY_CLOSE_AT must be HH:MM, not {day_close_at!r}") from None
+
+
+def close_trigger(day_close_at: str, timezone: str) -> CronTrigger:
+    """Every day at the close time, in the company's time zone."""
+    at = close_time(day_close_at)
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(timezone))
+
+
+def next_close(day_close_at: str, timezone: str, now: datetime) -> datetime:
+    """When the next scheduled close runs, after `now` (aware)."""
+    return close_trigger(day_close_at, timezone).get_next_fire_time(None, now)
+
+
+def day_to_close(now: datetime, day_close_at: str, timezone: str) -> date:
+    """The billing day of the latest scheduled close time at or before `now`.
+
+    A run that starts late (a busy or restarted worker) still closes the day it was due for,
+    not the next one.
+    """
+    today = billing_day_of(now, timezone)
+    local_now = now.astimezone(ZoneInfo(timezone)).time()
+    return today if local_now >= close_time(day_close_at) else today - timedelta(days=1)
+
+
+def run_scheduled_close(db: Database, day_close_at: str, timezone: str) -> None:
+    now = utcnow()
+    day = day_to_close(now, day_close_at, timezone)
+    with db.transaction() as session:
+        result = close_day(session, day, now)
+    log.info(
+        "closed %s: paid %d parrots %d cents, %d waiting for an e-mail",
+        day,
+        result.paid,
+        result.total,
+        result.waiting_for_email,
+    )
+
+
+def start_scheduler(db: Database, settings: Settings) -> BackgroundScheduler:
+    """Start the daily close in this process; returns the scheduler (call `.shutdown()`)."""
+    scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
+    scheduler.add_job(
+        run_scheduled_close,
+        close_trigger(settings.day_close_at, settings.timezone),
+        args=(db, settings.day_close_at, settings.timezone),
+        id=JOB_ID,
+        coalesce=True,
+        misfire_grace_time=3600,
+        replace_existing=True,
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,130 @@
+"""In a real browser: a worker's fee and reward, an accountant's day close and reports."""
+
+import csv
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from domains.accounting.rules import dollars
+from domains.accounting.tables import priced_tasks
+from outbox import publish
+from outbox.db import utcnow
+from tests.integration.accounting_streams import new_id, rows
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def server(app, runtime):
+    web = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=web.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{web.server_port}"
+    web.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def tracker_says(runtime, name, data):
+    """The tracker's events, published as the tracker publishes them."""
+    with runtime.db.transaction() as session:
+        version = 2 if name == "task.created" else 1
+        publish(session, name, version, producer="tracker", key=data["public_id"], data=data)
+
+
+def log_in(page, server, account):
+    page.goto(f"{server}/login")
+    page.fill("input[name=login]", account.login)
+    page.fill("input[name=password]", account.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+
+
+def test_fee_and_reward_reach_the_worker_and_the_accountant_closes_the_day(
+    server, browser, runtime, deliver, make_account
+):
+    worker = make_account("worker", full_name="Kesha Popugaev")
+    accountant = make_account("accountant")
+    task, now = new_id(), utcnow().isoformat()
+    tracker_says(
+        runtime,
+        "task.created",
+        {
+            "public_id": task,
+            "title": "Feed the parrots",
+            "jira_id": "UBERPOP-42",
+            "description": "",
+            "created_by": accountant.public_id,
+            "created_at": now,
+        },
+    )
+    assignment = {"public_id": task, "assignee": worker.public_id, "assignment": 1}
+    tracker_says(runtime, "task.assigned", assignment | {"assigned_at": now})
+    deliver()
+    [price] = [row for row in rows(runtime, priced_tasks) if row.public_id == task]
+
+    kesha = browser.new_page()
+    log_in(kesha, server, worker)
+    kesha.click("text=My account")
+    expect(kesha.locator("#balance")).to_have_text(f"${dollars(-price.assign_fee)}")
+    expect(kesha.locator("#audit-log")).to_contain_text("Assign fee: [UBERPOP-42] Feed the parrots")
+
+    completion = {
+        "public_id": task,
+        "assignee": worker.public_id,
+        "completed_at": utcnow().isoformat(),
+    }
+    tracker_says(runtime, "task.completed", completion)
+    deliver()
+    kesha.reload()
+    earned = price.completion_reward - price.assign_fee
+    expect(kesha.locator("#balance")).to_have_text(f"${dollars(earned)}")
+    expect(kesha.locator("#audit-log")).to_contain_text("Completion reward: [UBERPOP-42]")
+
+    books = browser.new_page()
+    log_in(books, server, accountant)
+    books.click("text=Accounting")
+    expect(books.locator("#earnings")).to_have_text(f"${dollars(-earned)}")
+    books.click("#close-day")
+    expect(books.locator("#close-result")).to_contain_text(
+        f"paid 1 parrot, total ${dollars(earned)}"
+    )
+    expect(books.locator("#balances")).to_contain_text("$0.00")
+
+    with books.expect_download() as ledger:
+        books.click("#per-day >> text=CSV >> nth=0")
+    assert ledger.value.suggested_filename.startswith("ates-ledger-")
+    kinds = [r["kind"] for r in csv.DictReader(io.StringIO(Path(ledger.value.path()).read_text()))]
+    assert kinds == ["assign_fee", "completion_reward", "payout"]
+    with books.expect_download() as totals:
+        books.click("#per-day >> text=XLSX >> nth=1")
+    assert totals.value.suggested_filename.endswith(".xlsx")
+    assert "xl/worksheets/sheet1.xml" in zipfile.ZipFile(totals.value.path()).namelist()
+
+    kesha.reload()
+    expect(kesha.locator("#balance")).to_have_text("$0.00")
+    expect(kesha.locator("#audit-log")).to_contain_text("Payout of the balance")

@@ -1,0 +1,120 @@
+"""Builders of the events accounting consumes, and a way to feed them through the real
+consumer path (`outbox.consumers.apply_batch`)."""
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from domains.accounting.tables import (
+    day_close_payouts,
+    day_closes,
+    ledger_accounts,
+    ledger_entries,
+    priced_tasks,
+)
+from outbox.consumers import apply_batch
+from outbox.events import Event
+from outbox.tables import dead_letters, events, inbox
+
+MOMENT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+ACCOUNTING_TABLES = (ledger_entries, day_close_payouts, day_closes, priced_tasks, ledger_accounts)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def message(name, version, producer, key, data, at=MOMENT) -> dict:
+    return Event(name, version, producer, key, data, event_time=at).to_message()
+
+
+def account_event(account_id, version=1, name="account.created", **fields) -> dict:
+    login = fields.pop("login", f"parrot-{account_id[:6]}")
+    data = {
+        "public_id": account_id,
+        "login": login,
+        "full_name": f"Parrot {login}",
+        "email": f"{login}@uberpopug.example",
+        "role": "worker",
+        "active": True,
+        "version": version,
+    } | fields
+    return message(name, 1, "auth", account_id, data)
+
+
+def task_created(task_id, title="Feed the parrots", jira_id=None, version=2, created_by=None):
+    data = {
+        "public_id": task_id,
+        "title": title,
+        "description": "",
+        "created_by": created_by or new_id(),
+        "created_at": MOMENT.isoformat(),
+    }
+    if version == 2:
+        data["jira_id"] = jira_id
+    return message("task.created", version, "tracker", task_id, data)
+
+
+def task_assigned(task_id, assignee, assignment=1, at=MOMENT) -> dict:
+    data = {
+        "public_id": task_id,
+        "assignee": assignee,
+        "assignment": assignment,
+        "assigned_at": at.isoformat(),
+    }
+    return message("task.assigned", 1, "tracker", task_id, data, at)
+
+
+def task_completed(task_id, assignee, at=MOMENT) -> dict:
+    data = {"public_id": task_id, "assignee": assignee, "completed_at": at.isoformat()}
+    return message("task.completed", 1, "tracker", task_id, data, at)
+
+
+def feed(runtime, *batches: list[dict]) -> None:
+    """Deliver batches to accounting exactly as the broker's actor would; nothing may fail."""
+    for batch in batches:
+        outcome = apply_batch(runtime.db, "accounting", batch)
+        assert outcome.failed == [] and outcome.dead == 0, (outcome, dead_letter_errors(runtime))
+
+
+def dead_letter_errors(runtime) -> list[str]:
+    with runtime.db.transaction() as session:
+        return list(session.scalars(sa.select(dead_letters.c.error)))
+
+
+def empty_accounting(runtime) -> None:
+    with runtime.db.transaction() as session:
+        for table in (*ACCOUNTING_TABLES, inbox, events):
+            session.execute(sa.delete(table))
+
+
+def rows(runtime, table, *order_by):
+    with runtime.db.transaction() as session:
+        return session.execute(sa.select(table).order_by(*order_by)).all()
+
+
+def published(runtime, name) -> list[dict]:
+    with runtime.db.transaction() as session:
+        return list(
+            session.scalars(
+                sa.select(events.c.data).where(events.c.event_name == name).order_by(events.c.id)
+            )
+        )
+
+
+def balances(runtime) -> dict[str, int]:
+    return {row.public_id: row.balance for row in rows(runtime, ledger_accounts)}
+
+
+def sums_of_entries(runtime) -> dict[str, int]:
+    with runtime.db.transaction() as session:
+        found = session.execute(
+            sa.select(
+                ledger_accounts.c.public_id,
+                sa.func.coalesce(sa.func.sum(ledger_entries.c.amount), 0),
+            )
+            .outerjoin(ledger_entries, ledger_entries.c.account_id == ledger_accounts.c.public_id)
+            .group_by(ledger_accounts.c.public_id)
+        ).all()
+    return dict(found)
