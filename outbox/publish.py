@@ -2,11 +2,13 @@
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbox.events import Event, registry
+from outbox.db import UTCDateTime, utcnow
+from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import events
 
 
@@ -70,3 +72,51 @@ def _publish_unnest(session: Session, batch: list[Event]) -> int:
         },
     )
     return len(batch)
+
+
+def publish_from(
+    session: Session,
+    name: str,
+    version: int,
+    *,
+    producer: str,
+    source,
+    key,
+    data: dict,
+    event_time: datetime | None = None,
+) -> int:
+    """One event per row of `source` (a CTE, e.g. an UPDATE ... RETURNING), set-based.
+
+    `key` is a column of `source`; `data` maps payload fields to its columns or literals. The
+    rows go to the outbox in one INSERT ... SELECT; the schema checks one of them (they share
+    their shape: the same typed columns), and a failure rolls back the caller's transaction.
+    PostgreSQL only.
+    """
+    schema = registry.versions(name)
+    if version not in schema:
+        raise InvalidEvent(f"{name} v{version} is not in the schema registry")
+    payload = sa.func.jsonb_build_object(
+        *(part for field, column in data.items() for part in (sa.literal(field), column))
+    )
+    rows = sa.select(
+        sa.func.gen_random_uuid(),
+        sa.literal(name),
+        sa.literal(version),
+        sa.literal(event_time or utcnow(), UTCDateTime),
+        sa.literal(producer),
+        sa.cast(key, sa.String),
+        payload,
+    ).select_from(source)
+    columns = ["event_id", "event_name", "event_version", "event_time", "producer", "key", "data"]
+    published = (
+        sa.insert(events).from_select(columns, rows).returning(events.c.data).cte("published")
+    )
+    count, example = session.execute(
+        sa.select(
+            sa.select(sa.func.count()).select_from(published).scalar_subquery(),
+            sa.select(published.c.data).limit(1).scalar_subquery(),
+        )
+    ).one()
+    if example is not None:
+        registry.validate(name, version, example)
+    return count
