@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbox.db import Database, UTCDateTime, utcnow
+from outbox.db import Database, UTCDateTime, pg_array, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 
@@ -174,9 +173,7 @@ def _postgres(session) -> bool:
 def _event_id_among(session, ids: list[str]):
     """`event_id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
     if _postgres(session):
-        return inbox.c.event_id == sa.any_(
-            sa.bindparam("ids", ids, type_=ARRAY(sa.Uuid(as_uuid=False)))
-        )
+        return inbox.c.event_id == sa.any_(pg_array(ids, sa.Uuid(as_uuid=False)))
     return inbox.c.event_id.in_(ids)
 
 
@@ -227,9 +224,7 @@ def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
     now = utcnow()
     if _postgres(session) and len(handled) > 1:
         # One statement for the whole delivery (executemany would send one INSERT per event).
-        ids = sa.bindparam(
-            "ids", [e.event_id for e in handled], type_=ARRAY(sa.Uuid(as_uuid=False))
-        )
+        ids = pg_array([e.event_id for e in handled], sa.Uuid(as_uuid=False))
         source = sa.select(
             sa.literal(consumer_name, sa.String), sa.func.unnest(ids), sa.literal(now, UTCDateTime)
         )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SCHEMAS = ("auth", "tracker", "accounting", "analytics", "sender", "outbox")
@@ -52,6 +53,16 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def pg_array(values, item_type, name: str = "ids"):
+    """A PostgreSQL array parameter of ids (integers or UUIDs) sent as one text literal.
+
+    psycopg adapts a Python list element by element in Python (~0.1 ms per 1,000 items); the
+    server parses '{1,2,3}' at once. Only for values without commas, quotes or braces.
+    """
+    literal = "{" + ",".join(str(value) for value in values) + "}"
+    return sa.cast(sa.bindparam(name, literal, type_=sa.Text), ARRAY(item_type))
 
 
 def utcnow() -> datetime:

@@ -23,7 +23,7 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
     """Bulk-insert already validated events (one statement, however many rows)."""
     batch = list(batch)
     if len(batch) > 1 and session.get_bind().dialect.name == "postgresql":
-        return _publish_unnest(session, batch)
+        return _publish_recordset(session, batch)
     rows = [
         {
             "event_id": event.event_id,
@@ -41,36 +41,38 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
     return len(rows)
 
 
-# A list of parameters becomes one INSERT ... SELECT FROM unnest(arrays): executemany would send
-# one INSERT per event (100,000 for a big Reassign), multi-row VALUES hits the parameter limit.
-UNNEST_INSERT = sa.text(
+# A list of events becomes one INSERT ... SELECT FROM json_to_recordset(one JSON text):
+# executemany would send one INSERT per event (100,000 for a big Reassign), a multi-row VALUES
+# hits the parameter limit, and psycopg adapts Python lists to arrays element by element.
+RECORDSET_INSERT = sa.text(
     """
     INSERT INTO outbox.events
         (event_id, event_name, event_version, event_time, producer, key, data)
-    SELECT CAST(i AS uuid), n, v, CAST(t AS timestamptz), p, k, CAST(d AS jsonb)
-    FROM unnest(CAST(:ids AS text[]), CAST(:names AS text[]), CAST(:versions AS integer[]),
-                CAST(:times AS text[]), CAST(:producers AS text[]), CAST(:keys AS text[]),
-                CAST(:data AS text[])) AS u(i, n, v, t, p, k, d)
+    SELECT event_id, event_name, event_version, event_time, producer, key, data
+    FROM json_to_recordset(CAST(:events AS json)) AS e(
+        event_id uuid, event_name text, event_version integer, event_time timestamptz,
+        producer text, key text, data jsonb)
     """
 )
 
 
-def _publish_unnest(session: Session, batch: list[Event]) -> int:
+def _publish_recordset(session: Session, batch: list[Event]) -> int:
+    rows = []
     for event in batch:
         if event.event_time.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC time")
-    session.execute(
-        UNNEST_INSERT,
-        {
-            "ids": [str(e.event_id) for e in batch],
-            "names": [e.event_name for e in batch],
-            "versions": [e.event_version for e in batch],
-            "times": [e.event_time.isoformat() for e in batch],
-            "producers": [e.producer for e in batch],
-            "keys": [str(e.key) for e in batch],
-            "data": [json.dumps(e.data) for e in batch],
-        },
-    )
+        rows.append(
+            {
+                "event_id": str(event.event_id),
+                "event_name": event.event_name,
+                "event_version": event.event_version,
+                "event_time": event.event_time.isoformat(),
+                "producer": event.producer,
+                "key": str(event.key),
+                "data": event.data,
+            }
+        )
+    session.execute(RECORDSET_INSERT, {"events": json.dumps(rows)})
     return len(batch)
 
 
