@@ -38,7 +38,8 @@ def parse_args(argv):
         "--relay-events", type=int, default=_env_int("BENCH_RELAY_EVENTS", 1_000_000)
     )
     parser.add_argument("--clients", type=int, default=_env_int("BENCH_CLIENTS", 16))
-    parser.add_argument("--requests", type=int, default=_env_int("BENCH_REQUESTS", 800))
+    parser.add_argument("--requests", type=int, default=_env_int("BENCH_REQUESTS", 480))
+    parser.add_argument("--page-cap", type=float, default=float(os.environ.get("BENCH_PAGE_CAP", 60)))
     parser.add_argument("--processes", type=int, default=_env_int("BENCH_PROCESSES", 2))
     parser.add_argument("--threads", type=int, default=_env_int("BENCH_THREADS", 4))
     parser.add_argument("--web-workers", type=int, default=_env_int("BENCH_WEB_WORKERS", 4))
@@ -53,6 +54,7 @@ def main(argv=None) -> int:
     started = time.monotonic()
     print(f"aTES benchmarks: rows {sorted(rows)}; logs in {log_dir}", flush=True)
     with bench_environment(args.processes, args.threads, log_dir) as bench:
+        bench.parrots = args.accounts
         print(
             f"database {bench.settings.database_url.rsplit('/', 1)[-1]}, "
             f"redis namespace {bench.settings.broker_namespace}, "

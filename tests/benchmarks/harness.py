@@ -49,7 +49,18 @@ class Bench:
     log_dir: Path
     processes: int
     threads: int
+    parrots: int = 10_000
     rows: list[Row] = field(default_factory=list)
+    _runtime: object = None
+    _engine: object = None
+
+    def runtime(self):
+        """This process's runtime (database and broker) on the benchmark's settings."""
+        if self._runtime is None:
+            from domains.runtime import start
+
+            self._runtime = start(self.settings)
+        return self._runtime
 
     @property
     def env(self) -> dict:
@@ -62,7 +73,10 @@ class Bench:
         return redis.Redis.from_url(self.settings.redis_url)
 
     def engine(self) -> sa.Engine:
-        return sa.create_engine(self.settings.database_url.replace("+psycopg", "+psycopg"))
+        """One shared engine (disposing it is a no-op: the run drops the database)."""
+        if self._engine is None:
+            self._engine = sa.create_engine(self.settings.database_url)
+        return self._engine
 
     def flush_redis(self) -> None:
         client = self.redis()
@@ -150,6 +164,10 @@ def bench_environment(processes: int, threads: int, log_dir: Path):
         yield bench
     finally:
         bench.flush_redis()
+        if bench._runtime is not None:
+            bench._runtime.db.dispose()
+        if bench._engine is not None:
+            bench._engine.dispose()
         with server.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         server.dispose()

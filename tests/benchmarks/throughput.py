@@ -121,7 +121,6 @@ def relay_and_apply(bench: Bench, count: int, which: str = "bulk") -> float:
     if not inbox == effects == rows == count:
         raise AssertionError(f"not every event applied once: inbox {inbox}, effects {rows}")
     reset_outbox(engine)
-    engine.dispose()
     return count / timer.seconds
 
 
@@ -201,4 +200,3 @@ def row_relay_memory(bench: Bench, count: int) -> None:
     )
     bench.flush_redis()
     reset_outbox(engine)
-    engine.dispose()
