@@ -75,14 +75,21 @@ class Consumer:
 
     def apply(self, session: Session, batch: list[Event]) -> None:
         """Run the handlers over events already checked by `handler_for`."""
+        # Bulk events wait in groups until a per-event handler's turn comes, so a delivery's
+        # order holds between the two kinds (an assignment is charged before its completion).
         bulk: dict[str, list[Event]] = {}
         for event in batch:
             if event.event_name in self.in_bulk:
                 bulk.setdefault(event.event_name, []).append(event)
-            else:
-                self.handlers[event.event_name][1](session, event)
+                continue
+            self._flush(session, bulk)
+            self.handlers[event.event_name][1](session, event)
+        self._flush(session, bulk)
+
+    def _flush(self, session: Session, bulk: dict[str, list[Event]]) -> None:
         for event_name, events in bulk.items():
             self.handlers[event_name][1](session, events)
+        bulk.clear()
 
     def check(self, event: Event) -> None:
         """Refuse an event this consumer does not handle, or whose data fails its schema."""
