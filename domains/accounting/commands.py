@@ -4,6 +4,7 @@ Every command is safe under redelivery and concurrency: "first sight" is an inse
 a unique key, ledger entries are unique per causing event, payouts per account and billing day.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import UTCDateTime
+from outbox.db import UTCDateTime, pg_array
 
 PRODUCER = "accounting"
 # Payout entries and payments get ids derived from (account, day): the same on any re-run.
@@ -397,3 +398,147 @@ def _event(name: str, key: str, data: dict, checked: set[str] | None = None):
             checked.add(name)
         return registry.new_event(name, 1, producer=PRODUCER, key=key, data=data)
     return Event(name, 1, PRODUCER, str(key), data)
+
+
+# --- fees in bulk (a Reassign's burst) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One task.assigned, as the bulk fee charge needs it."""
+
+    cause_id: str
+    task_id: str
+    assignee: str
+    assigned_at: datetime
+
+
+FEES_SQL = sa.text(
+    """
+    INSERT INTO accounting.ledger_entries
+        (public_id, account_id, billing_day, kind, amount, task_id, cause_id, recorded_at)
+    SELECT gen_random_uuid(), u.a, u.d, 'assign_fee', -p.assign_fee, u.t, u.c, :now
+    FROM json_to_recordset(CAST(:rows AS json)) AS u(c text, t uuid, a uuid, d date)
+    JOIN accounting.priced_tasks p ON p.public_id = u.t
+    ON CONFLICT DO NOTHING
+    RETURNING public_id, account_id, billing_day, amount, task_id
+    """
+).bindparams(sa.bindparam("now", type_=UTCDateTime))
+
+
+def charge_assign_fees(
+    session: Session, assignments: list[Assignment], timezone: str | ZoneInfo, now: datetime
+) -> int:
+    """`charge_assign_fee` for many assignments at once, set-based (PostgreSQL).
+
+    The same effects: unseen tasks priced (and task.priced published), ledger accounts opened,
+    one fee entry per causing event (a redelivery adds nothing), balances moved, and one
+    ledger_entry.recorded per new entry. Accounts are locked in id order, so concurrent
+    deliveries wait for each other instead of deadlocking.
+    """
+    if not assignments:
+        return 0
+    tasks = sorted({a.task_id for a in assignments})
+    _price_unseen(session, tasks, now)
+    accounts = sorted({a.assignee for a in assignments})
+    session.execute(
+        postgresql.insert(ledger_accounts)
+        .from_select(
+            ["public_id", "version", "balance", "opened_at"],
+            sa.select(
+                sa.func.unnest(pg_array(accounts, sa.Uuid(as_uuid=False), "accounts")),
+                sa.literal(0),
+                sa.literal(0),
+                sa.literal(now, UTCDateTime),
+            ),
+        )
+        .on_conflict_do_nothing()
+    )
+    session.execute(
+        sa.select(ledger_accounts.c.public_id)
+        .where(
+            ledger_accounts.c.public_id
+            == sa.any_(pg_array(accounts, sa.Uuid(as_uuid=False), "accounts"))
+        )
+        .order_by(ledger_accounts.c.public_id)
+        .with_for_update()
+    ).all()
+    days: dict[date, date] = {}
+    rows = []
+    for a in assignments:
+        day = billing_day_of(a.assigned_at, timezone)
+        if day not in days:
+            days[day] = open_billing_day(session, day)
+        rows.append({"c": a.cause_id, "t": a.task_id, "a": a.assignee, "d": days[day].isoformat()})
+    entries = session.execute(FEES_SQL, {"rows": json.dumps(rows), "now": now}).all()
+    moved: dict[str, int] = {}
+    for entry in entries:
+        moved[str(entry.account_id)] = moved.get(str(entry.account_id), 0) + entry.amount
+    if moved:
+        session.execute(
+            sa.text(
+                """
+                UPDATE accounting.ledger_accounts a SET balance = a.balance + v.s
+                FROM unnest(CAST(:accounts AS uuid[]), CAST(:sums AS bigint[])) AS v(id, s)
+                WHERE a.public_id = v.id
+                """
+            ),
+            {"accounts": _array(moved), "sums": _array(moved.values())},
+        )
+    checked: set[str] = set()
+    publish_events(
+        session,
+        [
+            _event(
+                "ledger_entry.recorded",
+                str(e.account_id),
+                _entry_data(
+                    str(e.public_id), str(e.account_id), "assign_fee", e.amount, e.billing_day,
+                    str(e.task_id), now,
+                ),
+                checked,
+            )
+            for e in entries
+        ],
+    )  # fmt: skip
+    return len(entries)
+
+
+def _price_unseen(session: Session, tasks: list[str], now: datetime) -> None:
+    prices = [draw_price() for _ in tasks]
+    priced = session.execute(
+        sa.text(
+            """
+            INSERT INTO accounting.priced_tasks
+                (public_id, details_version, assign_fee, completion_reward, priced_at)
+            SELECT t, 0, f, r, :now
+            FROM unnest(CAST(:tasks AS uuid[]), CAST(:fees AS bigint[]), CAST(:rewards AS bigint[]))
+                AS u(t, f, r)
+            ON CONFLICT DO NOTHING
+            RETURNING public_id, assign_fee, completion_reward
+            """
+        ).bindparams(sa.bindparam("now", type_=UTCDateTime)),
+        {
+            "tasks": _array(tasks),
+            "fees": _array(p.assign_fee for p in prices),
+            "rewards": _array(p.completion_reward for p in prices),
+            "now": now,
+        },
+    ).all()
+    checked: set[str] = set()
+    publish_events(
+        session,
+        [
+            _event(
+                "task.priced",
+                str(row.public_id),
+                {
+                    "public_id": str(row.public_id),
+                    "assign_fee": row.assign_fee,
+                    "completion_reward": row.completion_reward,
+                },
+                checked,
+            )
+            for row in priced
+        ],
+    )
