@@ -39,7 +39,9 @@ def parse_args(argv):
     )
     parser.add_argument("--clients", type=int, default=_env_int("BENCH_CLIENTS", 16))
     parser.add_argument("--requests", type=int, default=_env_int("BENCH_REQUESTS", 480))
-    parser.add_argument("--page-cap", type=float, default=float(os.environ.get("BENCH_PAGE_CAP", 60)))
+    parser.add_argument(
+        "--page-cap", type=float, default=float(os.environ.get("BENCH_PAGE_CAP", 60))
+    )
     parser.add_argument("--processes", type=int, default=_env_int("BENCH_PROCESSES", 2))
     parser.add_argument("--threads", type=int, default=_env_int("BENCH_THREADS", 4))
     parser.add_argument("--web-workers", type=int, default=_env_int("BENCH_WEB_WORKERS", 4))

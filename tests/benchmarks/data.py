@@ -32,8 +32,8 @@ def add_parrots(engine: sa.Engine, count: int) -> None:
                 """
                 INSERT INTO accounting.ledger_accounts
                     (public_id, login, full_name, email, role, active, version, balance, opened_at)
-                SELECT public_id, 'parrot' || n, 'Parrot ' || n, 'parrot' || n || '@uberpopug.example',
-                       'worker', true, 1, 0, now()
+                SELECT public_id, 'parrot' || n, 'Parrot ' || n,
+                       'parrot' || n || '@uberpopug.example', 'worker', true, 1, 0, now()
                 FROM bench_parrots
                 """
             )

@@ -148,8 +148,8 @@ def row_pages(bench: Bench, args) -> None:
             latencies = load(port, path, cookie, args.clients, args.requests, args.page_cap)
             results[name] = latencies
             print(
-                f"  {name} {path}: {len(latencies)} requests, p50 {percentile(latencies, 50):.3f} s,"
-                f" p95 {percentile(latencies, 95):.3f} s",
+                f"  {name} {path}: {len(latencies)} requests,"
+                f" p50 {percentile(latencies, 50):.3f} s, p95 {percentile(latencies, 95):.3f} s",
                 flush=True,
             )
     trivial = results[TRIVIAL[0]]

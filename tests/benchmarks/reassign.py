@@ -8,7 +8,8 @@ from tests.benchmarks.harness import Bench, Row, Timer
 BASELINE_UPDATE = """
 UPDATE tracker.tasks
 SET assignee = (ARRAY(SELECT public_id FROM tracker.assignees
-                      WHERE active AND role IN ('worker', 'accountant')))[1 + floor(random() * :pool)],
+                      WHERE active AND role IN ('worker', 'accountant')))
+               [1 + floor(random() * :pool)],
     assignment = assignment + 1
 WHERE status = 'open'
 """
@@ -33,7 +34,8 @@ def forget_events(engine) -> None:
 
 def baseline(engine) -> float:
     pool = data.count(
-        engine, "SELECT count(*) FROM tracker.assignees WHERE active AND role IN ('worker', 'accountant')"
+        engine,
+        "SELECT count(*) FROM tracker.assignees WHERE active AND role IN ('worker', 'accountant')",
     )
     with Timer() as timer, engine.begin() as connection:
         connection.execute(sa.text(BASELINE_UPDATE), {"pool": pool})
