@@ -96,9 +96,13 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        # Take the write lock up front: a deferred transaction that later writes fails at
-        # once with "database is locked" instead of waiting for the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("read_only"):
+            # In WAL a reader neither waits for the writer nor holds it up.
+            connection.exec_driver_sql("BEGIN")
+        else:
+            # Take the write lock up front: a deferred transaction that later writes fails at
+            # once with "database is locked" instead of waiting for the busy timeout.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine.execution_options(schema_translate_map={name: None for name in SCHEMAS})
 
@@ -119,6 +123,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work: on SQLite it does not queue for the write lock."""
+        with Session(self.engine.execution_options(read_only=True)) as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -60,12 +60,12 @@ def publish_probes(runtime, values):
 
 
 def effect_count(runtime) -> int:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return session.scalar(sa.select(sa.func.count()).select_from(effects))
 
 
 def probe_effect_count(runtime) -> int:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return session.scalar(
             sa.select(sa.func.count()).select_from(effects).where(effects.c.value > 0)
         )
