@@ -153,6 +153,8 @@ def real_server(runtime, settings, tmp_path):
         BROKER_NAMESPACE=namespace,
         HOST="127.0.0.1",
         PORT=port,
+        # The scheduled close, half a day away: only the accountant's button closes today.
+        ATES_DAY_CLOSE_AT=f"{(datetime.now(ZoneInfo(settings.timezone)).hour + 12) % 24:02d}:00",
     )
     if settings.redis_url:
         commands = {
@@ -351,6 +353,11 @@ def xlsx_rows(body: bytes) -> list[list]:
 
 def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     began = time.monotonic()
+    laps: list[str] = []
+
+    def lap(name: str) -> None:
+        laps.append(f"{name} {time.monotonic() - began:.1f}")
+
     today = datetime.now(ZoneInfo(runtime.settings.timezone)).date()
 
     # The first admin comes from the command line (the password at the prompt).
@@ -360,6 +367,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
         "--email", ADMIN.email, input=password * 2,
     )  # fmt: skip
 
+    lap("admin from the CLI")
     # The admin opens everyone else's account in the admin pages.
     ara = people(ADMIN)
     snap(ara, "admin-home")
@@ -382,6 +390,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
         "the tracker hearing of every new parrot",
     )
 
+    lap("accounts in the browser")
     # Everyone but the admin adds tasks from "My tasks".
     pages = {parrot: people(parrot) for parrot in STAFF}
     for parrot, titles in TASKS.items():
@@ -391,6 +400,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
             add_task(page, title, jira_id, number)
         snap(page, "my-tasks-added")
 
+    lap("tasks added")
     # The manager presses Reassign several times through the day (each press draws every open
     # task again), and after each press the assignees complete tasks from "My tasks".
     mira = pages[MIRA]
@@ -410,6 +420,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
         for parrot, how_many in COMPLETES.items():
             complete(pages[parrot], how_many, snap_as=f"my-tasks-after-press-{press}")
 
+    lap("reassigns and completions")
     # Late errands: the manager adds tasks and their assignees do them at once (a fee of at
     # most $20 against a reward of at least $20), until someone has earned a payout today.
     real_server.eventually(lambda: books_settled(runtime), "fees, rewards and analytics settling")
@@ -431,6 +442,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     expected = expected_balances(runtime)
     ids = {parrot: account_id(runtime, parrot) for parrot in (ADMIN, *STAFF)}
 
+    lap("books settled")
     # The accountant's books before the close.
     books = pages[PAVEL]
     open_from_nav(books, "Accounting")
@@ -453,6 +465,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     best_title = best.locator(".title").text_content()
     best_by = best.locator(".completed-by").text_content()
 
+    lap("figures compared")
     # The accountant closes the day with the button.
     books.click("#close-day")
     total = sum(positive.values())
@@ -481,6 +494,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
         assert message["Subject"] == f"You were paid ${dollars(amount)} for {today:%d %b %Y}"
         assert f"paid you ${dollars(amount)} " in message.get_content()
 
+    lap("day closed, e-mails in")
     # The admin sees the sent log and the last day close on their pages.
     open_from_nav(ara, "Payout e-mails")
     sent_log = ara.locator("table.sent-log tbody tr")
@@ -534,6 +548,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     }
     assert (best_title, best_by) in winners
 
+    lap("reports downloaded")
     # After the close, analytics still agree (payouts are not earnings).
     open_from_nav(ara, "Analytics")
     snap(ara, "analytics-after-close")
@@ -565,12 +580,13 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
             expect(log.locator(".entry-payout")).to_contain_text(f"${dollars(-was)}")
         expect(page.locator("#balance")).to_have_text(f"${dollars(after[parrot.login])}")
 
+    lap("audit logs read")
     assert real_server.all_running(), real_server.log_tails()
     print(
         f"\na day at UberPopug ({real_server.backend}): {TASK_COUNT} tasks, "
         f"{len(assigned)} assignments, {len(completions)} completions "
         f"({errands} late errands), {paid} payouts, "
-        f"{time.monotonic() - began:.1f} s"
+        f"{time.monotonic() - began:.1f} s (at the end of each step: {'; '.join(laps)})"
     )
 
 
