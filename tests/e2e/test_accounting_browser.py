@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from domains.accounting.rules import dollars
@@ -15,16 +15,6 @@ from domains.accounting.tables import priced_tasks
 from outbox import publish
 from outbox.db import utcnow
 from tests.integration.accounting_streams import new_id, rows
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.e2e
 
@@ -37,16 +27,6 @@ def server(app, runtime):
     yield f"http://127.0.0.1:{web.server_port}"
     web.shutdown()
     thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def tracker_says(runtime, name, data):
