@@ -17,8 +17,7 @@ def test_an_admin_reads_the_analytics_figures_and_a_worker_gets_403(
 ):
     today = datetime.now(ZoneInfo(runtime.settings.timezone)).date()
     first = today - timedelta(days=3)
-    with runtime.db.transaction() as session:
-        four_days(today).publish(session)
+    four_days(today).send_to_analytics(runtime)
     admin, worker = make_account("admin"), make_account("worker")
     deliver()
 

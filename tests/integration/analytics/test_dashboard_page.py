@@ -16,8 +16,7 @@ def today(runtime):
 
 @pytest.fixture
 def four_days_of_events(runtime, deliver, today):
-    with runtime.db.transaction() as session:
-        four_days(today).publish(session)
+    four_days(today).send_to_analytics(runtime)
     deliver()
 
 

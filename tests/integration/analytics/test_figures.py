@@ -65,8 +65,7 @@ def figures(runtime) -> dict:
 
 
 def test_the_dashboard_figures_of_a_built_day_of_events_are_exactly_right(runtime, deliver):
-    with runtime.db.transaction() as session:
-        four_days().publish(session)
+    four_days().send_to_analytics(runtime)
     deliver()
     got = figures(runtime)
     assert got["earnings"] == EARNINGS
@@ -97,8 +96,7 @@ def test_payouts_are_not_earnings_and_uncompleted_tasks_are_never_the_most_expen
 ):
     stream = four_days()
     stream.entry(KESHA, "payout", -100, "2026-03-03")
-    with runtime.db.transaction() as session:
-        stream.publish(session)
+    stream.send_to_analytics(runtime)
     deliver()
     with runtime.db.transaction() as session:
         assert queries.management_earnings(session, TODAY) == EARNINGS[TODAY]
@@ -114,8 +112,7 @@ def test_payouts_are_not_earnings_and_uncompleted_tasks_are_never_the_most_expen
 
 
 def test_task_created_v1_and_v2_both_give_a_title_and_a_jira_id(runtime, deliver):
-    with runtime.db.transaction() as session:
-        four_days().publish(session)
+    four_days().send_to_analytics(runtime)
     deliver()
     titles = figures(runtime)["titles"]
     assert (T1, "Feed the parrots", "UBERPOP-1") in titles  # v1: split from the title
