@@ -30,6 +30,11 @@ test-embedded: $(BIN)/activate
 test-services: $(BIN)/activate
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest
 
+# Benchmarks on PostgreSQL + Redis (own database and namespace, dropped at the end); sizes via
+# BENCH_* variables or `python -m tests.benchmarks --help`. Not part of `make test`.
+bench: $(BIN)/activate
+	$(BIN)/python -m tests.benchmarks
+
 lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

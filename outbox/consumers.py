@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbox.db import Database, utcnow
+from outbox.db import Database, UTCDateTime, pg_array, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 
@@ -75,14 +75,21 @@ class Consumer:
 
     def apply(self, session: Session, batch: list[Event]) -> None:
         """Run the handlers over events already checked by `handler_for`."""
+        # Bulk events wait in groups until a per-event handler's turn comes, so a delivery's
+        # order holds between the two kinds (an assignment is charged before its completion).
         bulk: dict[str, list[Event]] = {}
         for event in batch:
             if event.event_name in self.in_bulk:
                 bulk.setdefault(event.event_name, []).append(event)
-            else:
-                self.handlers[event.event_name][1](session, event)
+                continue
+            self._flush(session, bulk)
+            self.handlers[event.event_name][1](session, event)
+        self._flush(session, bulk)
+
+    def _flush(self, session: Session, bulk: dict[str, list[Event]]) -> None:
         for event_name, events in bulk.items():
             self.handlers[event_name][1](session, events)
+        bulk.clear()
 
     def check(self, event: Event) -> None:
         """Refuse an event this consumer does not handle, or whose data fails its schema."""
@@ -166,6 +173,17 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
     return outcome
 
 
+def _postgres(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _event_id_among(session, ids: list[str]):
+    """`event_id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
+    if _postgres(session):
+        return inbox.c.event_id == sa.any_(pg_array(ids, sa.Uuid(as_uuid=False)))
+    return inbox.c.event_id.in_(ids)
+
+
 def _failed(session, consumer_name, message, event, error, outcome) -> None:
     reason = _describe(error)
     outcome.failed.append((message, reason))
@@ -186,7 +204,7 @@ def _unseen(session, consumer_name, parsed, outcome):
         seen = set(
             session.scalars(
                 sa.select(inbox.c.event_id).where(
-                    inbox.c.consumer == consumer_name, inbox.c.event_id.in_(ids)
+                    inbox.c.consumer == consumer_name, _event_id_among(session, ids)
                 )
             )
         )
@@ -208,8 +226,19 @@ def _seen(session, consumer_name, event_id) -> bool:
 
 
 def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
-    if handled:
-        now = utcnow()
+    if not handled:
+        return
+    now = utcnow()
+    if _postgres(session) and len(handled) > 1:
+        # One statement for the whole delivery (executemany would send one INSERT per event).
+        ids = pg_array([e.event_id for e in handled], sa.Uuid(as_uuid=False))
+        source = sa.select(
+            sa.literal(consumer_name, sa.String), sa.func.unnest(ids), sa.literal(now, UTCDateTime)
+        )
+        session.execute(
+            sa.insert(inbox).from_select(["consumer", "event_id", "handled_at"], source)
+        )
+    else:
         session.execute(
             sa.insert(inbox),
             [

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SCHEMAS = ("auth", "tracker", "accounting", "analytics", "sender", "outbox")
@@ -54,6 +55,16 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
+def pg_array(values, item_type, name: str = "ids"):
+    """A PostgreSQL array parameter of ids (integers or UUIDs) sent as one text literal.
+
+    psycopg adapts a Python list element by element in Python (~0.1 ms per 1,000 items); the
+    server parses '{1,2,3}' at once. Only for values without commas, quotes or braces.
+    """
+    literal = "{" + ",".join(str(value) for value in values) + "}"
+    return sa.cast(sa.bindparam(name, literal, type_=sa.Text), ARRAY(item_type))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -67,6 +78,10 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+        # No server-side prepared statements: a generic plan keeps `pg_array`'s cast as a
+        # per-row expression (re-parsing hundreds of ids for every row scanned), where a
+        # custom plan folds it into a constant once.
+        kwargs.setdefault("connect_args", {"prepare_threshold": None})
         return sa.create_engine(url, **kwargs)
     engine = sa.create_engine(
         url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from outbox import consumers
-from outbox.db import Database, utcnow
+from outbox.db import Database, pg_array, utcnow
 from outbox.tables import dead_letters, event_archive, events, inbox
 
 log = logging.getLogger(__name__)
@@ -59,25 +59,33 @@ class Relay:
         self._last_cleanup = 0.0
 
     def relay_once(self) -> int:
-        """Send one batch of pending events and mark them relayed; return how many."""
+        """Send one batch of pending events and mark them relayed; return how many.
+
+        Picking and marking is one statement (the rows stay locked until commit, and a failed
+        send rolls the mark back); the archive copy is one more. Two round trips a batch.
+        """
         with self.db.transaction() as session:
-            query = (
-                sa.select(events)
+            now = utcnow()
+            pick = (
+                sa.select(events.c.id)
                 .where(events.c.relayed_at.is_(None))
                 .order_by(events.c.id)
                 .limit(self.batch_size)
             )
             if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
+                pick = pick.with_for_update(skip_locked=True)
+            marked = (
+                sa.update(events)
+                .where(events.c.id.in_(pick.scalar_subquery()))
+                .values(relayed_at=now)
+                .returning(*MESSAGE_COLUMNS)
+            )
+            rows = sorted(session.execute(marked).all(), key=lambda row: row.id)
             if not rows:
                 return 0
             for consumer_name, messages in fan_out(rows).items():
                 self.send(consumer_name, messages)
-            ids = [row.id for row in rows]
-            now = utcnow()
-            session.execute(sa.update(events).where(events.c.id.in_(ids)).values(relayed_at=now))
-            archive(session, ids)
+            archive(session, [row.id for row in rows])
         return len(rows)
 
     def drain(self) -> int:
@@ -134,6 +142,17 @@ class Relay:
         return total
 
 
+MESSAGE_COLUMNS = (
+    events.c.id,
+    events.c.event_id,
+    events.c.event_name,
+    events.c.event_version,
+    events.c.event_time,
+    events.c.producer,
+    events.c.key,
+    events.c.data,
+)
+
 ARCHIVED_COLUMNS = (
     "event_id",
     "event_name",
@@ -150,9 +169,16 @@ def archive(session, ids: list[int]) -> None:
     source = sa.select(*(events.c[name] for name in ARCHIVED_COLUMNS), events.c.relayed_at)
     session.execute(
         sa.insert(event_archive).from_select(
-            [*ARCHIVED_COLUMNS, "relayed_at"], source.where(events.c.id.in_(ids))
+            [*ARCHIVED_COLUMNS, "relayed_at"], source.where(_id_among(session, ids))
         )
     )
+
+
+def _id_among(session, ids: list[int]):
+    """`id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
+    if session.get_bind().dialect.name == "postgresql":
+        return events.c.id == sa.any_(pg_array(ids, sa.BigInteger))
+    return events.c.id.in_(ids)
 
 
 def _unhandled(session, consumer_name: str, messages: list[dict]) -> list[dict]:

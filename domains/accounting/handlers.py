@@ -54,18 +54,33 @@ def when_task_added_price_it(session, event):
     commands.open_ledger_account(session, event.data["added_by"], now)
 
 
-@c.handles("task.assigned", versions=(1,))
-def when_task_assigned_charge_the_fee(session, event):
-    data = event.data
-    commands.charge_assign_fee(
-        session,
-        task_id=data["public_id"],
-        assignee=data["assignee"],
-        cause_id=event.event_id,
-        assigned_at=datetime.fromisoformat(data["assigned_at"]),
-        timezone=company_timezone(),
-        now=utcnow(),
-    )
+@c.handles_in_bulk("task.assigned", versions=(1,))
+def when_tasks_assigned_charge_the_fees(session, events):
+    """A whole delivery at once: a Reassign of 100,000 tasks arrives in batches of hundreds."""
+    timezone, now = company_timezone(), utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        assignments = [
+            commands.Assignment(
+                cause_id=e.event_id,
+                task_id=e.data["public_id"],
+                assignee=e.data["assignee"],
+                assigned_at=datetime.fromisoformat(e.data["assigned_at"]),
+            )
+            for e in events
+        ]
+        commands.charge_assign_fees(session, assignments, timezone, now)
+        return
+    for event in events:
+        data = event.data
+        commands.charge_assign_fee(
+            session,
+            task_id=data["public_id"],
+            assignee=data["assignee"],
+            cause_id=event.event_id,
+            assigned_at=datetime.fromisoformat(data["assigned_at"]),
+            timezone=timezone,
+            now=now,
+        )
 
 
 @c.handles("task.completed", versions=(1,))

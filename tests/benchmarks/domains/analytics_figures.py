@@ -1,7 +1,7 @@
 """How long the analytics figures take over a year of a big company's facts.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench_analytics \
-        .venv/bin/python -m benchmarks.analytics_figures [parrots] [entries_per_day] [days]
+        python -m tests.benchmarks.domains.analytics_figures [parrots] [entries_per_day] [days]
 
 Creates the schema in the given (scratch) database, fills the analytics tables directly (the
 handlers are one upsert each; this measures the reads), then times every dashboard query.

@@ -1,4 +1,6 @@
-"""How long Reassign takes for many open tasks: `python -m benchmarks.tracker_reassign [N]`.
+"""How long Reassign takes for many open tasks.
+
+`python -m tests.benchmarks.domains.tracker_reassign [N]`
 
 Uses a throwaway database on the server of DATABASE_URL (or a temporary SQLite file), fills the
 pool with 10 parrots and N open tasks (default 100,000), then times presses of Reassign, each in

@@ -1,7 +1,8 @@
 """Accounting figures: handler throughput, the day close, streamed reports.
 
-    python -m benchmarks.accounting [--accounts 10000] [--entries 200000]
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/<scratch> python -m benchmarks.accounting
+    python -m tests.benchmarks.domains.accounting [--accounts 10000] [--entries 200000]
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/<scratch> \
+        python -m tests.benchmarks.domains.accounting
 
 Runs against a fresh SQLite file (default) or the given PostgreSQL database (its accounting
 tables are emptied first). Not part of the test run.

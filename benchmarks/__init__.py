@@ -1,1 +1,0 @@
-"""Benchmarks: measured by hand (`python -m benchmarks.<name>`), kept apart from the test run."""

@@ -1,0 +1,19 @@
+"""`dramatiq tests.benchmarks.bare`: a do-nothing actor on the same Redis, no database.
+
+The baseline of the relay-and-apply figure: the per-message cost of the bare transport.
+"""
+
+import os
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+broker = RedisBroker(
+    url=os.environ["REDIS_URL"], namespace=os.environ["BROKER_NAMESPACE"] + "-bare"
+)
+dramatiq.set_broker(broker)
+
+
+@dramatiq.actor(actor_name="bench.nothing", queue_name="bench_bare", broker=broker)
+def nothing(value: int) -> None:
+    """Do nothing: what is left is Dramatiq's own cost per message."""

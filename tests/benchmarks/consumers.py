@@ -1,0 +1,51 @@
+"""The benchmark's consumers of probe events, chosen by BENCH_CONSUMER in every process.
+
+- `bulk` (default): one set-based handler per delivery, as the domains' big-burst handlers are;
+- `each`: a plain per-event handler, one statement per event;
+- `sink`: registered but never run (the relay's memory figure).
+Each writes one effect row per event to `bench_effects`, next to its inbox rows.
+"""
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from outbox import consumer, registry
+
+# Outside the app's metadata (as the probe's table is); the benchmark creates it.
+bench_metadata = sa.MetaData()
+effects = sa.Table(
+    "bench_effects",
+    bench_metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+WHICH = os.environ.get("BENCH_CONSUMER", "bulk")
+NAME = f"bench_{WHICH}"
+
+if ("probe.happened", 1) not in {(s.name, s.version) for s in registry.schemas()}:
+    registry.load_dir(Path(__file__).resolve().parent.parent / "probe" / "events", "probe")
+
+bench = consumer(NAME)
+
+if WHICH == "each":
+
+    @bench.handles("probe.happened", versions=(1, 2))
+    def record_one(session, event):
+        session.execute(
+            sa.insert(effects).values(event_id=event.event_id, value=event.data["value"])
+        )
+
+else:
+
+    @bench.handles_in_bulk("probe.happened", versions=(1, 2))
+    def record_all(session, events):
+        """One INSERT ... SELECT FROM unnest(...) for the whole delivery."""
+        ids = sa.bindparam("ids", [e.event_id for e in events], type_=ARRAY(sa.String))
+        values = sa.bindparam("values", [e.data["value"] for e in events], type_=ARRAY(sa.Integer))
+        source = sa.select(sa.func.unnest(ids), sa.func.unnest(values))
+        session.execute(sa.insert(effects).from_select(["event_id", "value"], source))

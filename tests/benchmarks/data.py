@@ -1,0 +1,129 @@
+"""Data generators: set-based SQL inserts for parrots, tasks, prices and ledger entries."""
+
+import sqlalchemy as sa
+
+PASSWORD = "bench-popug-password"
+
+
+def add_parrots(engine: sa.Engine, count: int) -> None:
+    """`count` eligible workers known to the tracker, and their ledger accounts (payable)."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                """
+                CREATE TEMP TABLE bench_parrots AS
+                SELECT gen_random_uuid() AS public_id, g AS n
+                FROM generate_series(1, CAST(:count AS integer)) AS g
+                """
+            ),
+            {"count": count},
+        )
+        connection.execute(
+            sa.text(
+                """
+                INSERT INTO tracker.assignees (public_id, login, full_name, role, active, version)
+                SELECT public_id, 'parrot' || n, 'Parrot ' || n, 'worker', true, 1
+                FROM bench_parrots
+                """
+            )
+        )
+        connection.execute(
+            sa.text(
+                """
+                INSERT INTO accounting.ledger_accounts
+                    (public_id, login, full_name, email, role, active, version, balance, opened_at)
+                SELECT public_id, 'parrot' || n, 'Parrot ' || n,
+                       'parrot' || n || '@uberpopug.example', 'worker', true, 1, 0, now()
+                FROM bench_parrots
+                """
+            )
+        )
+
+
+def add_open_tasks(engine: sa.Engine, count: int) -> None:
+    """`count` open tasks spread over the eligible parrots, each priced by accounting."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                """
+                WITH pool AS (
+                    SELECT array_agg(public_id ORDER BY public_id) AS ids, count(*) AS size
+                    FROM tracker.assignees WHERE active AND role IN ('worker', 'accountant')
+                ), added AS (
+                    INSERT INTO tracker.tasks (public_id, title, jira_id, description, status,
+                                               assignee, assignment, created_by, created_at)
+                    SELECT gen_random_uuid(), 'Feed the parrots, round ' || g, NULL, '', 'open',
+                           pool.ids[1 + g % pool.size], 1, pool.ids[1], now()
+                    FROM generate_series(1, CAST(:count AS integer)) AS g, pool
+                    RETURNING public_id
+                )
+                INSERT INTO accounting.priced_tasks
+                    (public_id, title, jira_id, details_version, assign_fee, completion_reward,
+                     priced_at)
+                SELECT public_id, 'Feed the parrots', NULL, 2, (10 + floor(random() * 11)) * 100,
+                       (20 + floor(random() * 21)) * 100, now()
+                FROM added
+                """
+            ),
+            {"count": count},
+        )
+        connection.exec_driver_sql("ANALYZE tracker.tasks")
+
+
+def add_ledger_entries(engine: sa.Engine, count: int, days: int = 10) -> None:
+    """`count` fees and rewards over the last `days` billing days, balances to match."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                """
+                WITH accounts AS (
+                    SELECT array_agg(public_id ORDER BY public_id) AS ids, count(*) AS size
+                    FROM accounting.ledger_accounts
+                ), tasks AS (
+                    SELECT array_agg(public_id ORDER BY public_id) AS ids, count(*) AS size
+                    FROM accounting.priced_tasks
+                )
+                INSERT INTO accounting.ledger_entries
+                    (public_id, account_id, billing_day, kind, amount, task_id, cause_id,
+                     recorded_at)
+                SELECT gen_random_uuid(), accounts.ids[1 + g % accounts.size],
+                       current_date - (g % CAST(:days AS integer)),
+                       CASE WHEN g % 3 = 0 THEN 'completion_reward' ELSE 'assign_fee' END,
+                       CASE WHEN g % 3 = 0 THEN 3000 ELSE -1500 END,
+                       tasks.ids[1 + g % tasks.size], gen_random_uuid()::text, now()
+                FROM generate_series(1, CAST(:count AS integer)) AS g, accounts, tasks
+                """
+            ),
+            {"count": count, "days": days},
+        )
+        connection.exec_driver_sql(
+            """
+            UPDATE accounting.ledger_accounts a SET balance = s.total
+            FROM (SELECT account_id, sum(amount) AS total FROM accounting.ledger_entries
+                  GROUP BY account_id) s
+            WHERE a.public_id = s.account_id
+            """
+        )
+        connection.exec_driver_sql("ANALYZE accounting.ledger_entries")
+        connection.exec_driver_sql("ANALYZE accounting.ledger_accounts")
+
+
+def make_login(runtime, role: str, login: str):
+    """A real account through auth's command (password hashed), known to tracker and accounting."""
+    from domains.auth import commands as auth_commands
+
+    with runtime.db.transaction() as session:
+        account = auth_commands.create_account(
+            session,
+            role=role,
+            login=login,
+            full_name=f"Bench {role}",
+            email=f"{login}@uberpopug.example",
+            password=PASSWORD,
+        )
+    return account
+
+
+def count(engine: sa.Engine, sql: str) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(sa.text(sql))

@@ -1,0 +1,169 @@
+"""Pages under 16 concurrent clients against gunicorn, against a trivial page of the same app."""
+
+import http.client
+import re
+import threading
+import time
+import urllib.parse
+
+from tests.benchmarks import data
+from tests.benchmarks.harness import BIN, Bench, Row, percentile, wait_for_log
+from tests.processes import free_port
+
+CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _cookies(response, jar: dict) -> dict:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def _cookie_header(jar: dict) -> str:
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def log_in(port: int, login: str) -> str:
+    """The Cookie header of a logged-in session, through the real login form."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    jar = _cookies(response, {})
+    token = CSRF.search(response.read().decode()).group(1)
+    body = urllib.parse.urlencode({"login": login, "password": data.PASSWORD, "csrf_token": token})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(jar)}
+    connection.request("POST", "/login", body, headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"login of {login} answered {response.status}")
+    connection.close()
+    return _cookie_header(_cookies(response, jar))
+
+
+def load(port: int, path: str, cookie: str | None, clients: int, requests: int, cap: float):
+    """Latencies (s) of `requests` GETs from `clients` threads; stops early after `cap` s."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    deadline = time.monotonic() + cap
+    headers = {"Cookie": cookie} if cookie else {}
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for _ in counter:
+            if time.monotonic() > deadline:
+                return
+            began = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            took = time.perf_counter() - began
+            with lock:
+                latencies.append(took)
+                if response.status != 200:
+                    errors.append(f"{path}: {response.status}")
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    return latencies
+
+
+def prepare(bench: Bench, tasks: int, entries: int) -> None:
+    """100,000 tasks, 1,000,000 ledger entries, a worker with tasks and an admin who can log in."""
+    engine = bench.engine()
+    runtime = bench.runtime()
+    if not data.count(engine, "SELECT count(*) FROM tracker.assignees"):
+        data.add_parrots(engine, bench.parrots)
+    for role, login in (("worker", "bench-worker"), ("admin", "bench-admin")):
+        account = data.make_login(runtime, role, login)
+        with engine.begin() as connection:  # what tracker and accounting learn from account.created
+            connection.exec_driver_sql(
+                f"""INSERT INTO tracker.assignees VALUES
+                    ('{account.public_id}', '{login}', 'Bench {role}', '{role}', true, 1)"""
+            )
+            connection.exec_driver_sql(
+                f"""INSERT INTO accounting.ledger_accounts
+                    (public_id, login, full_name, email, role, active, version, balance, opened_at)
+                    VALUES ('{account.public_id}', '{login}', 'Bench {role}',
+                            '{login}@uberpopug.example', '{role}', true, 1, 0, now())"""
+            )
+    have = data.count(engine, "SELECT count(*) FROM tracker.tasks")
+    if have < tasks:
+        data.add_open_tasks(engine, tasks - have)
+    with engine.begin() as connection:  # the worker's share: about as many as anyone's
+        connection.exec_driver_sql(
+            """UPDATE tracker.tasks SET assignee = (SELECT public_id FROM tracker.assignees
+                                                    WHERE login = 'bench-worker')
+               WHERE id IN (SELECT id FROM tracker.tasks ORDER BY id LIMIT 12)"""
+        )
+    have = data.count(engine, "SELECT count(*) FROM accounting.ledger_entries")
+    if have < entries:
+        data.add_ledger_entries(engine, entries - have)
+    print(
+        f"  pages: {data.count(engine, 'SELECT count(*) FROM tracker.tasks'):,} tasks, "
+        f"{data.count(engine, 'SELECT count(*) FROM accounting.ledger_entries'):,} ledger entries, "
+        f"{data.count(engine, 'SELECT count(*) FROM accounting.ledger_accounts'):,} accounts",
+        flush=True,
+    )
+
+
+PAGES = [
+    ("my tasks", "/tasks/", "bench-worker"),
+    ("all tasks", "/tasks/all", "bench-admin"),
+    ("accounting dashboard", "/accounting/company", "bench-admin"),
+]
+TRIVIAL = ("the login page, anonymous", "/login", None)
+
+
+def row_pages(bench: Bench, args) -> None:
+    prepare(bench, args.tasks, args.entries)
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"),
+        "--workers",
+        str(args.web_workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+    ]
+    with bench._run(command, bench.env, "gunicorn"):
+        wait_for_log(bench.log("gunicorn"), "Booting worker", 60)
+        time.sleep(3)
+        cookies = {login: log_in(port, login) for _n, _p, login in PAGES if login}
+        results = {}
+        for name, path, login in [TRIVIAL, *PAGES]:
+            cookie = cookies.get(login)
+            load(port, path, cookie, args.clients, args.clients * 2, 60)  # warm up
+            latencies = load(port, path, cookie, args.clients, args.requests, args.page_cap)
+            results[name] = latencies
+            print(
+                f"  {name} {path}: {len(latencies)} requests,"
+                f" p50 {percentile(latencies, 50):.3f} s, p95 {percentile(latencies, 95):.3f} s",
+                flush=True,
+            )
+    trivial = results[TRIVIAL[0]]
+    for name, path, _login in PAGES:
+        latencies = results[name]
+        bench.add(
+            Row(
+                f'"{name}" {path} p95, {args.clients} clients',
+                percentile(latencies, 95),
+                "s",
+                f"{TRIVIAL[1]} p95",
+                percentile(trivial, 95),
+                "<= 3x at p95",
+                notes=f"p50 {percentile(latencies, 50) * 1000:.0f} ms vs "
+                f"{percentile(trivial, 50) * 1000:.0f} ms; {len(latencies)} requests",
+            )
+        )
