@@ -48,6 +48,8 @@ def create_app(
         REMEMBER_COOKIE_DURATION=timedelta(days=14),
         # A page left open all day must still post: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
+        # The largest form is a task of a few KB; a bigger body is refused (413) unread.
+        MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["ates"] = runtime
     Htmx().init_app(app)

@@ -22,6 +22,8 @@ navigation.add("Accounting", "accounting.company")
 bp.add_app_template_filter(dollars, "dollars")
 BOOKKEEPERS = ("admin", "accountant")
 DEFAULT_RANGE_DAYS = 7
+MAX_RANGE_DAYS = 366  # a year's report at most; a range over centuries is a typo
+EARLIEST_DAY = date(2000, 1, 1)  # no books before aTES; also keeps day arithmetic in range
 
 
 def _runtime():
@@ -38,9 +40,12 @@ def _day(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         abort(400, description=f"{name}: {raw!r} is not a date; use YYYY-MM-DD.")
+    if day < EARLIEST_DAY:
+        abort(400, description=f"{name}: {raw!r} is too early; the books start in 2000.")
+    return day
 
 
 def _range() -> tuple[date, date]:
@@ -48,6 +53,8 @@ def _range() -> tuple[date, date]:
     start = _day("start", end - timedelta(days=DEFAULT_RANGE_DAYS - 1))
     if start > end:
         abort(400, description=f"start {start} is after end {end}.")
+    if (length := (end - start).days + 1) > MAX_RANGE_DAYS:
+        abort(400, description=f"A range spans at most {MAX_RANGE_DAYS} days; this one {length}.")
     return start, end
 
 

@@ -18,6 +18,7 @@ CONTENT_TYPES = {
 }
 FILE_CHUNK = 64 * 1024
 CSV_ROWS_PER_CHUNK = 500
+FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
 
 LEDGER_COLUMNS = (
     "billing_day",
@@ -86,12 +87,22 @@ def build(db: Database, report: str, fmt: str, start: date, end: date) -> Iterat
     return _xlsx(report, _columns(report), rows)
 
 
+def inert(value):
+    """A text cell a spreadsheet will not run as a formula (a title like `=HYPERLINK(...)`):
+    such cells get a leading apostrophe; numbers, negative amounts included, stay as they are."""
+    if isinstance(value, str) and (
+        value[:1] in FORMULA_STARTS or (value[:1] == "-" and not value[1:2].isdigit())
+    ):
+        return "'" + value
+    return value
+
+
 def _csv(columns, rows) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for number, row in enumerate(rows, 1):
-        writer.writerow(row)
+        writer.writerow([inert(value) for value in row])
         if number % CSV_ROWS_PER_CHUNK == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)

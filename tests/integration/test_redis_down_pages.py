@@ -1,0 +1,131 @@
+"""Redis stopped while parrots work: every page keeps answering, events wait in the outbox,
+`/healthz` says the broker is down; with Redis back everything arrives, once.
+
+The app here runs on a Redis server of the test's own (a second runtime over the session's
+database), so stopping it disturbs nobody else. Both backends: the database is the session's.
+"""
+
+import threading
+from dataclasses import replace
+
+import dramatiq
+import pytest
+import sqlalchemy as sa
+
+from domains.accounting.tables import ledger_entries
+from domains.analytics.tables import ledger_entries as analytics_entries
+from domains.runtime import Runtime
+from domains.tracker.tables import tasks
+from outbox.broker import declare_actors, setup_broker
+from outbox.operations import status
+from outbox.relay import Relay
+from outbox.tables import event_archive
+from tests.conftest import fetch_csrf_token, log_in
+from tests.processes import PrivateRedis, wait_until
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_app(runtime, private_redis):
+    """The web app, its relay and a worker, all on the private Redis."""
+    from web import create_app
+
+    settings = replace(runtime.settings, redis_url=private_redis.url)
+    broker = setup_broker(settings)
+    actors = declare_actors(broker, runtime.db)
+    private = Runtime(settings, runtime.db, broker, actors)
+    app = create_app(runtime=private)
+    app.config.update(TESTING=True)
+    yield app, private
+    dramatiq.set_broker(runtime.broker)
+
+
+def count(runtime, table, *where) -> int:
+    with runtime.db.transaction() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(table).where(*where))
+
+
+def logged_in(app, account):
+    client = app.test_client()
+    assert log_in(client, account.login, account.password).status_code == 302
+    return client
+
+
+def test_pages_keep_working_while_redis_is_down_and_events_arrive_once_it_is_back(
+    runtime, make_account, redis_app, private_redis
+):
+    app, private = redis_app
+    manager = make_account("manager")
+    workers = [make_account("worker") for _ in range(2)]
+    boss = logged_in(app, manager)
+    parrots = [logged_in(app, worker) for worker in workers]
+    assert app.test_client().get("/healthz").status_code == 200
+
+    private_redis.stop()
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 503 and health.json["broker"].startswith("down")
+    before = status(runtime.db).pending
+
+    def post(client, url, **data):
+        return client.post(url, data=data | {"csrf_token": fetch_csrf_token(client)})
+
+    for n, client in enumerate([boss, *parrots]):
+        response = post(client, "/tasks/", title=f"Work while Redis sleeps {n}", jira_id="")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert client.get("/tasks/").status_code == 200
+    assert post(boss, "/tasks/reassign").status_code == 302
+    assert "Reassigned 3 open tasks." in boss.get("/tasks/all").get_data(as_text=True)
+    completed = 0
+    for worker, client in zip(workers, parrots, strict=True):
+        with runtime.db.transaction() as session:
+            mine = session.scalars(
+                sa.select(tasks.c.public_id).where(tasks.c.assignee == worker.public_id)
+            ).all()
+        for task in mine:
+            assert post(client, f"/tasks/{task}/complete").status_code == 302
+            completed += 1
+        for page in ("/", "/tasks/", "/accounting/"):
+            assert client.get(page).status_code == 200, page
+    # 3 tasks x (created, added, assigned) + 3 reassigned + the completions, all waiting.
+    assert status(runtime.db).pending == before + 12 + completed
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 503
+    assert health.json["outbox"]["pending"] == before + 12 + completed
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        Relay(runtime.db, private.send).relay_once()
+    assert status(runtime.db).pending == before + 12 + completed
+
+    private_redis.start()
+    assert app.test_client().get("/healthz").status_code == 200
+    worker = dramatiq.Worker(private.broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    stop = threading.Event()
+    relay = Relay(runtime.db, private.send)
+    relaying = threading.Thread(target=relay.run, args=(stop, private.retention), daemon=True)
+    relaying.start()
+    try:
+        fees = lambda: count(runtime, ledger_entries, ledger_entries.c.kind == "assign_fee")  # noqa: E731
+        wait_until(lambda: fees() == 6, 60, "the fees of 3 tasks assigned twice")
+        rewards = ledger_entries.c.kind == "completion_reward"
+        wait_until(lambda: count(runtime, ledger_entries, rewards) == completed, 60, "rewards")
+        entries = 6 + completed
+        wait_until(
+            lambda: count(runtime, analytics_entries) == entries, 60, "analytics' ledger entries"
+        )
+        wait_until(lambda: status(runtime.db).pending == 0, 60, "an empty outbox")
+    finally:
+        stop.set()
+        relaying.join(10)
+        worker.join()
+        worker.stop()
+    assert count(runtime, ledger_entries) == entries
+    assert count(runtime, analytics_entries) == entries
+    archived = event_archive.c.event_name == "task.assigned"
+    assert count(runtime, event_archive, archived) == 6
