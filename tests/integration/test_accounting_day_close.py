@@ -34,18 +34,23 @@ def close(runtime, day=DAY):
 def company(runtime):
     """Kesha ends the day in the black, Gosha in the red; both known to auth."""
     kesha, gosha = new_id(), new_id()
-    earned, charged = new_id(), new_id()
+    charged = new_id()
     feed(
         runtime,
         [account_event(kesha, login="kesha"), account_event(gosha, login="gosha")],
-        [task_assigned(earned, kesha), task_completed(earned, kesha)],
         [task_assigned(charged, gosha)],
     )
-    prices = {row.public_id: row for row in rows(runtime, priced_tasks)}
+    earned = []
+    kesha_balance = 0
+    while kesha_balance <= 0:  # a $20 fee and a $20 reward leave Kesha at zero: one more task
+        earned.append(new_id())
+        feed(runtime, [task_assigned(earned[-1], kesha), task_completed(earned[-1], kesha)])
+        prices = {row.public_id: row for row in rows(runtime, priced_tasks)}
+        kesha_balance = sum(prices[t].completion_reward - prices[t].assign_fee for t in earned)
     return {
         "kesha": kesha,
         "gosha": gosha,
-        "kesha_balance": prices[earned].completion_reward - prices[earned].assign_fee,
+        "kesha_balance": kesha_balance,
         "gosha_balance": -prices[charged].assign_fee,
     }
 
