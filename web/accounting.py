@@ -30,6 +30,9 @@ def _runtime():
     return current_app.extensions["ates"]
 
 
+BALANCES_PER_PAGE = 100
+
+
 def today() -> date:
     return billing_day_of(utcnow(), _runtime().settings.timezone)
 
@@ -76,7 +79,16 @@ def mine():
     )
 
 
+def _page() -> int:
+    """The balances page from the query string; anything but a positive number is a clear 400."""
+    raw = (request.args.get("page") or "1").strip()
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        abort(400, description=f"page: {raw!r} is not a page number (1, 2, 3...).")
+    return int(raw)
+
+
 def _company_context(day: date, start: date, end: date, close_result=None) -> dict:
+    page = _page()
     with _runtime().db.transaction() as session:
         return {
             "day": day,
@@ -86,7 +98,11 @@ def _company_context(day: date, start: date, end: date, close_result=None) -> di
             "totals": queries.totals_of_day(session, day),
             "closed_at": queries.closed_at(session, day),
             "days": queries.day_totals(session, start, end),
-            "balances": queries.balances(session),
+            "balances": queries.balances(
+                session, offset=(page - 1) * BALANCES_PER_PAGE, limit=BALANCES_PER_PAGE
+            ),
+            "balances_page": page,
+            "balances_pages": max(1, -(-queries.account_count(session) // BALANCES_PER_PAGE)),
             "close_result": close_result,
         }
 

@@ -141,8 +141,8 @@ class Balance:
     balance: int
 
 
-def balances(session: Session) -> list[Balance]:
-    """Every ledger account's balance, lowest first (who is in the red shows at the top)."""
+def balances(session: Session, *, offset: int = 0, limit: int | None = None) -> list[Balance]:
+    """Ledger accounts' balances, lowest first (who is in the red shows at the top)."""
     query = sa.select(
         ledger_accounts.c.public_id.label("account_id"),
         ledger_accounts.c.full_name,
@@ -150,8 +150,13 @@ def balances(session: Session) -> list[Balance]:
         ledger_accounts.c.email,
         ledger_accounts.c.role,
         ledger_accounts.c.balance,
-    ).order_by(ledger_accounts.c.balance, ledger_accounts.c.login)
+    ).order_by(ledger_accounts.c.balance, ledger_accounts.c.login, ledger_accounts.c.public_id)
+    query = query.offset(offset).limit(limit)
     return [Balance(**row._mapping) for row in session.execute(query)]
+
+
+def account_count(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(ledger_accounts))
 
 
 def closed_at(session: Session, day: date) -> datetime | None:

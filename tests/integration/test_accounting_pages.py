@@ -133,6 +133,21 @@ def test_an_accountant_sees_a_days_earnings_the_totals_per_day_and_every_balance
     assert client.get("/accounting/company?start=2026-11-25&end=2026-11-01").status_code == 400
 
 
+def test_the_balances_come_a_page_at_a_time_lowest_first(
+    client, runtime, make_account, login_as, monkeypatch
+):
+    monkeypatch.setattr("web.accounting.BALANCES_PER_PAGE", 2)
+    kesha = make_account("worker", full_name="Kesha Popugaev")
+    work(runtime, kesha.public_id, complete=False)  # Kesha is in the red: first on page 1
+    login_as("accountant", full_name="Rita Counts")
+    first = text(client.get("/accounting/company"))
+    assert "Kesha Popugaev" in first and "Page 1 of 2" in first and "page=2" in first
+    second = text(client.get("/accounting/company?page=2"))
+    assert "Kesha Popugaev" not in second and "Page 2 of 2" in second
+    refused = client.get("/accounting/company?page=-1")
+    assert refused.status_code == 400 and "is not a page number" in text(refused)
+
+
 def test_the_close_button_pays_out_and_says_what_it_did_once(
     client, runtime, make_account, login_as, csrf_token
 ):
