@@ -36,10 +36,12 @@ from domains.auth import commands as auth_commands
 from domains.runtime import Runtime, start
 from migrations import upgrade
 from outbox import config
+from outbox.broker import declare_actors, setup_broker
 from outbox.config import load_settings
 from outbox.db import is_sqlite, metadata
 from outbox.tables import events
 from tests.probe import probe_metadata
+from tests.processes import PrivateRedis
 
 pytest_plugins = ["tests.mail"]  # `mailbox`: a real SMTP server (aiosmtpd)
 
@@ -257,3 +259,21 @@ def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
     broker = "redis" if os.environ.get("REDIS_URL") else "in-process (embedded default)"
     return [f"aTES backend: database={url.split(':')[0]}, broker={broker}"]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis server of the test's own, free to stop and start."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_runtime(runtime, private_redis) -> Runtime:
+    """The session's database with a broker and actors on the private Redis."""
+    settings = dataclasses.replace(runtime.settings, redis_url=private_redis.url)
+    broker = setup_broker(settings)
+    yield Runtime(settings, runtime.db, broker, declare_actors(broker, runtime.db))
+    dramatiq.set_broker(runtime.broker)

@@ -7,19 +7,16 @@ session's, SQLite or PostgreSQL), so stopping Redis disturbs nobody else.
 
 import threading
 import time
-from dataclasses import replace
 
 import dramatiq
 import pytest
 import sqlalchemy as sa
 
 from outbox import publish
-from outbox.broker import declare_actors, setup_broker
 from outbox.operations import status
 from outbox.relay import Relay
 from tests.probe import effects
 from tests.processes import (
-    PrivateRedis,
     app_environment,
     dramatiq_worker,
     kill,
@@ -29,21 +26,10 @@ from tests.processes import (
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis_relay(runtime, private_redis):
+def redis_relay(private_runtime):
     """A relay that sends to the private Redis (the session's broker stays untouched)."""
-    settings = replace(runtime.settings, redis_url=private_redis.url)
-    broker = setup_broker(settings)
-    actors = declare_actors(broker, runtime.db)
-    yield settings, broker, Relay(runtime.db, lambda c, m: actors[c].send(m), batch_size=20)
-    dramatiq.set_broker(runtime.broker)
+    relay = Relay(private_runtime.db, private_runtime.send, batch_size=20)
+    return private_runtime.settings, private_runtime.broker, relay
 
 
 def publish_probes(runtime, values):

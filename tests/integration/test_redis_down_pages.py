@@ -6,7 +6,6 @@ database), so stopping it disturbs nobody else. Both backends: the database is t
 """
 
 import threading
-from dataclasses import replace
 
 import dramatiq
 import pytest
@@ -14,37 +13,22 @@ import sqlalchemy as sa
 
 from domains.accounting.tables import ledger_entries
 from domains.analytics.tables import ledger_entries as analytics_entries
-from domains.runtime import Runtime
 from domains.tracker.tables import tasks
-from outbox.broker import declare_actors, setup_broker
 from outbox.operations import status
 from outbox.relay import Relay
 from outbox.tables import event_archive
 from tests.conftest import fetch_csrf_token, log_in
-from tests.processes import PrivateRedis, wait_until
+from tests.processes import wait_until
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis_app(runtime, private_redis):
+def redis_app(private_runtime):
     """The web app, its relay and a worker, all on the private Redis."""
     from web import create_app
 
-    settings = replace(runtime.settings, redis_url=private_redis.url)
-    broker = setup_broker(settings)
-    actors = declare_actors(broker, runtime.db)
-    private = Runtime(settings, runtime.db, broker, actors)
-    app = create_app(runtime=private)
+    app = create_app(runtime=private_runtime)
     app.config.update(TESTING=True)
-    yield app, private
-    dramatiq.set_broker(runtime.broker)
+    return app, private_runtime
 
 
 def count(runtime, table, *where) -> int:
