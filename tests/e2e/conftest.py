@@ -85,7 +85,18 @@ def page(browser, request):
     context = browser.new_context()
     page = context.new_page()
     problems: list[str] = []
+    watch_for_errors(page, problems)
+    page.snap_prefix = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    page.snap_count = 0
+    yield page
+    context.close()
+    assert problems == [], "JavaScript errors in the browser:\n" + "\n".join(problems)
+
+
+def watch_for_errors(page, problems: list[str], who: str = "") -> None:
+    """Collect the page's JS errors and failed sub-resources into `problems`."""
     documents: set[str] = set()
+    prefix = f"{who} " if who else ""
 
     def on_response(response):
         if response.request.resource_type == "document":
@@ -98,16 +109,11 @@ def page(browser, request):
             "Failed to load resource"
         )
         if message.type == "error" and not page_answer:
-            problems.append(f"console: {message.text} ({message.location.get('url')})")
+            problems.append(f"{prefix}console: {message.text} ({message.location.get('url')})")
 
     page.on("response", on_response)
     page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.snap_prefix = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    page.snap_count = 0
-    yield page
-    context.close()
-    assert problems == [], "JavaScript errors in the browser:\n" + "\n".join(problems)
+    page.on("pageerror", lambda error: problems.append(f"{prefix}page error: {error}"))
 
 
 def snap(page, name: str) -> Path:

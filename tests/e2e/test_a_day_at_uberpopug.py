@@ -44,7 +44,7 @@ from domains.sender.tables import emails
 from domains.tracker.tables import assignees, eligible
 from domains.tracker.tables import tasks as tracker_tasks
 from outbox.tables import events
-from tests.e2e.conftest import snap
+from tests.e2e.conftest import snap, watch_for_errors
 from tests.mail import Mailbox
 from tests.processes import ROOT, app_environment, dramatiq_worker, free_port, process, wait_until
 
@@ -206,7 +206,7 @@ def people(browser, request, real_server):
         context = browser.new_context(accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
-        _watch(page, problems, parrot.login)
+        watch_for_errors(page, problems, parrot.login)
         page.snap_prefix, page.snap_count = f"{prefix}-{parrot.login}", 0
         page.goto(f"{real_server.url}/login")
         page.fill("#login", parrot.login)
@@ -220,25 +220,6 @@ def people(browser, request, real_server):
     for context in contexts:
         context.close()
     assert problems == [], "JavaScript errors in the browser:\n" + "\n".join(problems)
-
-
-def _watch(page, problems: list[str], who: str) -> None:
-    documents: set[str] = set()
-
-    def on_response(response):
-        if response.request.resource_type == "document":
-            documents.add(response.url)
-
-    def on_console(message):
-        page_answer = message.location.get("url") in documents and message.text.startswith(
-            "Failed to load resource"
-        )
-        if message.type == "error" and not page_answer:
-            problems.append(f"{who} console: {message.text} ({message.location.get('url')})")
-
-    page.on("response", on_response)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"{who} page error: {error}"))
 
 
 def open_from_nav(page, link: str) -> None:
