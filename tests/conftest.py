@@ -51,12 +51,12 @@ SESSION_TAG = uuid.uuid4().hex[:8]
 auth_commands.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-def _fresh_database_url(tmp_path_factory) -> str:
+def _fresh_database_url(tmp_path_factory, suffix: str = "") -> str:
     base = os.environ.get("DATABASE_URL")
     if not base or is_sqlite(base):
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ates.sqlite3'}"
     url = sa.make_url(base)
-    name = f"ates_test_{SESSION_TAG}"
+    name = f"ates_test_{SESSION_TAG}{suffix}"
     server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -72,6 +72,14 @@ def _drop_database(database_url: str) -> None:
     with server.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
     server.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path_factory):
+    """A database of its own, not migrated: for tests of the migrations themselves."""
+    url = _fresh_database_url(tmp_path_factory, suffix="_empty")
+    yield url
+    _drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ def _runtime():
     return current_app.extensions["ates"]
 
 
-BALANCES_PER_PAGE = 100
+BALANCES_PER_PAGE = 50
 
 
 def today() -> date:
@@ -90,14 +90,17 @@ def _page() -> int:
 def _company_context(day: date, start: date, end: date, close_result=None) -> dict:
     page = _page()
     with _runtime().db.transaction() as session:
+        days = queries.day_totals(session, start, end)
+        # The chosen day is usually within the range shown: no second query for it then.
+        totals = {d.billing_day: d for d in days}.get(day) or queries.totals_of_day(session, day)
         return {
             "day": day,
             "today": today(),
             "start": start,
             "end": end,
-            "totals": queries.totals_of_day(session, day),
+            "totals": totals,
             "closed_at": queries.closed_at(session, day),
-            "days": queries.day_totals(session, start, end),
+            "days": days,
             "balances": queries.balances(
                 session, offset=(page - 1) * BALANCES_PER_PAGE, limit=BALANCES_PER_PAGE
             ),

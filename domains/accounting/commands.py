@@ -5,7 +5,9 @@ a unique key, ledger entries are unique per causing event, payouts per account a
 """
 
 import json
+import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from domains.accounting.rules import Price, billing_day_of, draw_price
 from domains.accounting.tables import (
+    DAY_TOTAL_SHARDS,
     day_close_payouts,
     day_closes,
+    day_totals,
     ledger_accounts,
     ledger_entries,
     priced_tasks,
@@ -168,6 +172,7 @@ def _record_entry(
         .where(ledger_accounts.c.public_id == account_id)
         .values(balance=ledger_accounts.c.balance + amount)
     )
+    _add_to_day_totals(session, [(billing_day, kind, amount)])
     publish(
         session,
         "ledger_entry.recorded",
@@ -177,6 +182,38 @@ def _record_entry(
         data=_entry_data(entry_id, account_id, kind, amount, billing_day, task_id, now),
     )
     return True
+
+
+# What each kind of entry adds to its day's totals (kept positive, as the business reads them).
+DAY_TOTAL_OF_KIND = {
+    "assign_fee": ("fees_charged", -1),
+    "completion_reward": ("rewards_paid", 1),
+    "payout": ("payouts", -1),
+}
+DAY_TOTAL_COLUMNS = ("fees_charged", "rewards_paid", "payouts", "entries")
+
+
+def _add_to_day_totals(session: Session, entries: Iterable[tuple[date, str, int]]) -> None:
+    """Add new entries (billing day, kind, signed amount) to their days' company totals."""
+    days: dict[date, dict[str, int]] = {}
+    for day, kind, amount in entries:
+        totals = days.setdefault(day, dict.fromkeys(DAY_TOTAL_COLUMNS, 0))
+        column, sign = DAY_TOTAL_OF_KIND[kind]
+        totals[column] += sign * amount
+        totals["entries"] += 1
+    if not days:
+        return
+    # One shard per transaction: a batch adds to one row per day, not to a row per entry.
+    shard = session.info.setdefault("day_total_shard", random.randrange(DAY_TOTAL_SHARDS))
+    insert = _insert(session, day_totals).values(
+        [{"billing_day": day, "shard": shard, **totals} for day, totals in sorted(days.items())]
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[day_totals.c.billing_day, day_totals.c.shard],
+            set_={name: day_totals.c[name] + insert.excluded[name] for name in DAY_TOTAL_COLUMNS},
+        )
+    )
 
 
 def _entry_data(entry_id, account_id, kind, amount, billing_day, task_id, now) -> dict:
@@ -367,6 +404,7 @@ def _array(values) -> str:
 
 
 def _insert_entries(session: Session, entries: list[dict]) -> None:
+    _add_to_day_totals(session, ((e["billing_day"], e["kind"], e["amount"]) for e in entries))
     if session.get_bind().dialect.name != "postgresql":
         session.execute(sa.insert(ledger_entries), entries)
         return
@@ -485,6 +523,7 @@ def charge_assign_fees(
             ),
             {"accounts": _array(moved), "sums": _array(moved.values())},
         )
+    _add_to_day_totals(session, ((e.billing_day, "assign_fee", e.amount) for e in entries))
     checked: set[str] = set()
     publish_events(
         session,

@@ -16,6 +16,7 @@ from domains.accounting.tables import (
     ledger_entries,
     priced_tasks,
 )
+from domains.accounting.tables import day_totals as totals_table
 
 KIND_LABELS = {
     "assign_fee": "Assign fee",
@@ -101,22 +102,18 @@ def audit_log(session: Session, account_id: str, day: date) -> list[Entry]:
 
 
 def _totals_query(start: date, end: date):
-    def total(kind):
-        amount = sa.case((ledger_entries.c.kind == kind, ledger_entries.c.amount), else_=0)
+    def total(column):
         # PostgreSQL sums bigints as numeric; cents stay integers.
-        return sa.cast(sa.func.coalesce(sa.func.sum(amount), 0), sa.BigInteger)
+        return sa.cast(sa.func.sum(totals_table.c[column]), sa.BigInteger).label(column)
 
     return (
         sa.select(
-            ledger_entries.c.billing_day,
-            (-total("assign_fee")).label("fees_charged"),
-            total("completion_reward").label("rewards_paid"),
-            (-total("payout")).label("payouts"),
-            sa.func.count().label("entries"),
+            totals_table.c.billing_day,
+            *(total(column) for column in ("fees_charged", "rewards_paid", "payouts", "entries")),
         )
-        .where(ledger_entries.c.billing_day.between(start, end))
-        .group_by(ledger_entries.c.billing_day)
-        .order_by(ledger_entries.c.billing_day)
+        .where(totals_table.c.billing_day.between(start, end))
+        .group_by(totals_table.c.billing_day)
+        .order_by(totals_table.c.billing_day)
     )
 
 

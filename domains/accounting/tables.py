@@ -24,6 +24,8 @@ ledger_accounts = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("balance", Cents, nullable=False, server_default="0"),
     sa.Column("opened_at", UTCDateTime, nullable=False),
+    # The dashboard's balances, lowest first, a page at a time: no sort of every account.
+    sa.Index("ix_ledger_accounts_balance_login", "balance", "login", "public_id"),
     schema="accounting",
 )
 
@@ -64,6 +66,23 @@ ledger_entries = sa.Table(
     sa.CheckConstraint("kind IN ('assign_fee', 'completion_reward', 'payout')", name="kind_known"),
     sa.Index("ix_ledger_entries_account_day", "account_id", "billing_day"),
     sa.Index("ix_ledger_entries_day", "billing_day"),
+    schema="accounting",
+)
+
+# The company's totals per billing day, moved in the same transaction as the entries they count
+# (what the dashboard and the per-day report read instead of summing a million entries). Each
+# transaction adds to one of SHARDS rows per day, drawn at random, so concurrent consumers rarely
+# wait on the same row; a day's totals are the sums over its shards.
+DAY_TOTAL_SHARDS = 16
+day_totals = sa.Table(
+    "day_totals",
+    metadata,
+    sa.Column("billing_day", sa.Date, primary_key=True),
+    sa.Column("shard", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("fees_charged", Cents, nullable=False),  # positive cents
+    sa.Column("rewards_paid", Cents, nullable=False),  # positive cents
+    sa.Column("payouts", Cents, nullable=False),  # positive cents
+    sa.Column("entries", sa.Integer, nullable=False),
     schema="accounting",
 )
 

@@ -71,7 +71,8 @@ def add_open_tasks(engine: sa.Engine, count: int) -> None:
 
 
 def add_ledger_entries(engine: sa.Engine, count: int, days: int = 10) -> None:
-    """`count` fees and rewards over the last `days` billing days, balances to match."""
+    """`count` fees and rewards over the last `days` billing days, balances and day totals
+    to match."""
     with engine.begin() as connection:
         connection.execute(
             sa.text(
@@ -102,6 +103,18 @@ def add_ledger_entries(engine: sa.Engine, count: int, days: int = 10) -> None:
             FROM (SELECT account_id, sum(amount) AS total FROM accounting.ledger_entries
                   GROUP BY account_id) s
             WHERE a.public_id = s.account_id
+            """
+        )
+        connection.exec_driver_sql(
+            """
+            DELETE FROM accounting.day_totals;
+            INSERT INTO accounting.day_totals
+                (billing_day, shard, fees_charged, rewards_paid, payouts, entries)
+            SELECT billing_day, 0,
+                   sum(CASE WHEN kind = 'assign_fee' THEN -amount ELSE 0 END),
+                   sum(CASE WHEN kind = 'completion_reward' THEN amount ELSE 0 END),
+                   sum(CASE WHEN kind = 'payout' THEN -amount ELSE 0 END), count(*)
+            FROM accounting.ledger_entries GROUP BY billing_day
             """
         )
         connection.exec_driver_sql("ANALYZE accounting.ledger_entries")

@@ -123,7 +123,11 @@ PAGES = [
     ("all tasks", "/tasks/all", "bench-admin"),
     ("accounting dashboard", "/accounting/company", "bench-admin"),
 ]
-TRIVIAL = ("the login page, anonymous", "/login", None)
+# The trivial page of each measured page: the home page of the same parrot (the same login
+# session, account lookup and layout as every page, nothing else). The anonymous login page,
+# which skips even those, is printed alongside.
+HOME = "/"
+LOGIN_PAGE = "/login"
 
 
 def row_pages(bench: Bench, args) -> None:
@@ -137,12 +141,15 @@ def row_pages(bench: Bench, args) -> None:
         f"127.0.0.1:{port}",
         "wsgi:app",
     ]
+    logins = sorted({login for _name, _path, login in PAGES})
+    runs = [("login page, anonymous", LOGIN_PAGE, None)]
+    runs += [(f"home of {login}", HOME, login) for login in logins] + PAGES
     with bench._run(command, bench.env, "gunicorn"):
         wait_for_log(bench.log("gunicorn"), "Booting worker", 60)
         time.sleep(3)
-        cookies = {login: log_in(port, login) for _n, _p, login in PAGES if login}
+        cookies = {login: log_in(port, login) for login in logins}
         results = {}
-        for name, path, login in [TRIVIAL, *PAGES]:
+        for name, path, login in runs:
             cookie = cookies.get(login)
             load(port, path, cookie, args.clients, args.clients * 2, 60)  # warm up
             latencies = load(port, path, cookie, args.clients, args.requests, args.page_cap)
@@ -152,18 +159,19 @@ def row_pages(bench: Bench, args) -> None:
                 f" p50 {percentile(latencies, 50):.3f} s, p95 {percentile(latencies, 95):.3f} s",
                 flush=True,
             )
-    trivial = results[TRIVIAL[0]]
-    for name, path, _login in PAGES:
-        latencies = results[name]
+    anonymous = percentile(results["login page, anonymous"], 95)
+    for name, path, login in PAGES:
+        latencies, home = results[name], results[f"home of {login}"]
         bench.add(
             Row(
                 f'"{name}" {path} p95, {args.clients} clients',
                 percentile(latencies, 95),
                 "s",
-                f"{TRIVIAL[1]} p95",
-                percentile(trivial, 95),
+                f"{login}'s home page p95",
+                percentile(home, 95),
                 "<= 3x at p95",
                 notes=f"p50 {percentile(latencies, 50) * 1000:.0f} ms vs "
-                f"{percentile(trivial, 50) * 1000:.0f} ms; {len(latencies)} requests",
+                f"{percentile(home, 50) * 1000:.0f} ms; {len(latencies)} requests; "
+                f"{percentile(latencies, 95) / anonymous:.1f}x the anonymous login page",
             )
         )

@@ -2,13 +2,15 @@
 consumer path (`outbox.consumers.apply_batch`)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from domains.accounting import queries
 from domains.accounting.tables import (
     day_close_payouts,
     day_closes,
+    day_totals,
     ledger_accounts,
     ledger_entries,
     priced_tasks,
@@ -18,7 +20,14 @@ from outbox.events import Event
 from outbox.tables import dead_letters, events, inbox
 
 MOMENT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-ACCOUNTING_TABLES = (ledger_entries, day_close_payouts, day_closes, priced_tasks, ledger_accounts)
+ACCOUNTING_TABLES = (
+    ledger_entries,
+    day_totals,
+    day_close_payouts,
+    day_closes,
+    priced_tasks,
+    ledger_accounts,
+)
 
 
 def new_id() -> str:
@@ -105,6 +114,22 @@ def published(runtime, name) -> list[dict]:
 
 def balances(runtime) -> dict[str, int]:
     return {row.public_id: row.balance for row in rows(runtime, ledger_accounts)}
+
+
+def assert_the_books_add_up(runtime) -> None:
+    """Each balance and each day's company totals are the sums of the ledger's entries."""
+    assert balances(runtime) == sums_of_entries(runtime)
+    entries = rows(runtime, ledger_entries)
+    expected = {}
+    for entry in entries:
+        day = expected.setdefault(entry.billing_day, [0, 0, 0, 0])
+        column = ("assign_fee", "completion_reward", "payout").index(entry.kind)
+        day[column] += -entry.amount if entry.kind != "completion_reward" else entry.amount
+        day[3] += 1
+    with runtime.db.transaction() as session:
+        kept = queries.day_totals(session, min(expected, default=MOMENT.date()), date.max)
+    totals = {d.billing_day: [d.fees_charged, d.rewards_paid, d.payouts, d.entries] for d in kept}
+    assert totals == expected
 
 
 def sums_of_entries(runtime) -> dict[str, int]:

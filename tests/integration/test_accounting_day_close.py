@@ -12,12 +12,12 @@ from domains.accounting.tables import day_close_payouts, ledger_entries, priced_
 from tests.integration.accounting_streams import (
     MOMENT,
     account_event,
+    assert_the_books_add_up,
     balances,
     feed,
     new_id,
     published,
     rows,
-    sums_of_entries,
     task_assigned,
     task_completed,
 )
@@ -83,7 +83,7 @@ def test_the_close_pays_out_and_zeroes_positive_balances_and_carries_negatives(r
     assert [(e["account"], e["amount"], e["task"]) for e in recorded] == [
         (company["kesha"], -company["kesha_balance"], None)
     ]
-    assert balances(runtime) == sums_of_entries(runtime)
+    assert_the_books_add_up(runtime)
 
 
 def test_a_close_run_twice_pays_each_account_once(runtime, company):
@@ -146,7 +146,7 @@ def test_a_negative_balance_carries_over_until_rewards_lift_it(runtime, company)
     assert next_day.paid == 1 and balances(runtime)[company["gosha"]] == 0
     [_, gosha_payout] = payouts(runtime)
     assert gosha_payout.billing_day == DAY + timedelta(days=1)
-    assert balances(runtime) == sums_of_entries(runtime)
+    assert_the_books_add_up(runtime)
 
 
 def test_an_account_without_an_email_yet_keeps_its_balance_until_a_later_close(runtime):

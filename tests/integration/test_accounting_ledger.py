@@ -10,12 +10,12 @@ from domains.accounting.tables import ledger_accounts, ledger_entries, priced_ta
 from tests.integration.accounting_streams import (
     MOMENT,
     account_event,
+    assert_the_books_add_up,
     balances,
     feed,
     new_id,
     published,
     rows,
-    sums_of_entries,
     task_assigned,
     task_completed,
     task_created,
@@ -163,7 +163,7 @@ def test_concurrent_first_sight_of_a_task_prices_it_once(runtime):
     [price] = rows(runtime, priced_tasks)
     assert len(published(runtime, "task.priced")) == 1
     assert sorted(e.amount for e in entries(runtime)) == [-price.assign_fee] * 6
-    assert balances(runtime) == sums_of_entries(runtime)
+    assert_the_books_add_up(runtime)
 
 
 def test_money_columns_are_integers(runtime):

@@ -9,13 +9,12 @@ from domains.accounting.tables import ledger_accounts, ledger_entries, priced_ta
 from tests.integration.accounting_streams import (
     MOMENT,
     account_event,
-    balances,
+    assert_the_books_add_up,
     empty_accounting,
     feed,
     new_id,
     published,
     rows,
-    sums_of_entries,
     task_assigned,
     task_completed,
     task_created,
@@ -69,7 +68,7 @@ def books(runtime) -> dict:
     }
     entries = rows(runtime, ledger_entries, ledger_entries.c.cause_id)
     assert all(e.amount == expected[e.kind](e.task_id) for e in entries)
-    assert balances(runtime) == sums_of_entries(runtime)
+    assert_the_books_add_up(runtime)
     assert len(published(runtime, "task.priced")) == len(prices)
     assert len(published(runtime, "ledger_entry.recorded")) == len(entries)
     return {

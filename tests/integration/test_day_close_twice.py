@@ -10,12 +10,12 @@ from domains.accounting.tables import ledger_entries
 from tests.integration.accounting_streams import (
     MOMENT,
     account_event,
+    assert_the_books_add_up,
     balances,
     feed,
     new_id,
     published,
     rows,
-    sums_of_entries,
     task_assigned,
     task_completed,
 )
@@ -55,4 +55,4 @@ def test_two_cli_closes_started_at_once_pay_each_account_once(runtime, tmp_path)
     made = published(runtime, "payment.made")
     assert sorted((m["account"], m["amount"]) for m in made) == sorted(owed.items())
     assert set(balances(runtime).values()) == {0}
-    assert balances(runtime) == sums_of_entries(runtime)
+    assert_the_books_add_up(runtime)

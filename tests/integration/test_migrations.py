@@ -1,10 +1,17 @@
-"""Alembic builds exactly the models, on both backends."""
+"""Alembic builds exactly the models, on both backends, and carries the data along."""
 
+import uuid
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from domains.accounting import queries
+from domains.accounting.tables import ledger_entries
+from migrations import upgrade
 from migrations.schema import target_metadata
-from outbox.db import SCHEMAS
+from outbox.db import SCHEMAS, Database
 
 
 def test_the_migrated_database_matches_the_models(runtime):
@@ -23,3 +30,32 @@ def test_the_migrated_database_matches_the_models(runtime):
         )
         differences = compare_metadata(context, target_metadata(url))
     assert differences == []
+
+
+def test_the_day_totals_migration_adds_up_the_books_kept_before_it(empty_database_url):
+    upgrade(empty_database_url, "accounting@accounting_0001")
+    db = Database(empty_database_url)
+    kesha, day = str(uuid.uuid4()), date(2026, 11, 24)
+    entries = [("assign_fee", -1500), ("assign_fee", -1000), ("completion_reward", 3000)]
+    entries += [("payout", -500)]
+    with db.transaction() as session:
+        session.execute(
+            sa.insert(ledger_entries),
+            [
+                {
+                    "public_id": str(uuid.uuid4()),
+                    "account_id": kesha,
+                    "billing_day": day,
+                    "kind": kind,
+                    "amount": amount,
+                    "cause_id": f"cause-{n}",
+                    "recorded_at": datetime.now(UTC),
+                }
+                for n, (kind, amount) in enumerate(entries)
+            ],
+        )
+    upgrade(empty_database_url)
+    with db.transaction() as session:
+        totals = queries.day_totals(session, day, day)
+    db.dispose()
+    assert totals == [queries.DayTotals(day, 2500, 3000, 500, 4)]
