@@ -4,6 +4,7 @@ Every command is safe under redelivery and concurrency: "first sight" is an inse
 a unique key, ledger entries are unique per causing event, payouts per account and billing day.
 """
 
+import hashlib
 import json
 import random
 import uuid
@@ -28,10 +29,9 @@ from domains.accounting.tables import (
 )
 from outbox import Event, publish, publish_events, registry
 from outbox.db import UTCDateTime, pg_array
+from outbox.publish import publish_from
 
 PRODUCER = "accounting"
-# Payout entries and payments get ids derived from (account, day): the same on any re-run.
-IDS = uuid.UUID("7d4f3f0e-6f0c-4f7e-9a59-3c1a0a6c2b10")
 CLOSE_CHUNK = 1000
 
 
@@ -172,7 +172,7 @@ def _record_entry(
         .where(ledger_accounts.c.public_id == account_id)
         .values(balance=ledger_accounts.c.balance + amount)
     )
-    _add_to_day_totals(session, [(billing_day, kind, amount)])
+    _add_to_day_totals(session, _day_totals_of([(billing_day, kind, amount)]))
     publish(
         session,
         "ledger_entry.recorded",
@@ -193,14 +193,19 @@ DAY_TOTAL_OF_KIND = {
 DAY_TOTAL_COLUMNS = ("fees_charged", "rewards_paid", "payouts", "entries")
 
 
-def _add_to_day_totals(session: Session, entries: Iterable[tuple[date, str, int]]) -> None:
-    """Add new entries (billing day, kind, signed amount) to their days' company totals."""
+def _day_totals_of(entries: Iterable[tuple[date, str, int]]) -> dict[date, dict[str, int]]:
+    """What new entries (billing day, kind, signed amount) add to their days' totals."""
     days: dict[date, dict[str, int]] = {}
     for day, kind, amount in entries:
         totals = days.setdefault(day, dict.fromkeys(DAY_TOTAL_COLUMNS, 0))
         column, sign = DAY_TOTAL_OF_KIND[kind]
         totals[column] += sign * amount
         totals["entries"] += 1
+    return days
+
+
+def _add_to_day_totals(session: Session, days: dict[date, dict[str, int]]) -> None:
+    """Add to the company's totals of each day, in the caller's transaction."""
     if not days:
         return
     # One shard per transaction: a batch adds to one row per day, not to a row per entry.
@@ -331,8 +336,108 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
 
 
 def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> tuple[int, int]:
-    """Payout entries, ledger_entry.recorded and payment.made for this run's claims, in chunks."""
-    paid = total = 0
+    """Payout entries, ledger_entry.recorded and payment.made for this run's claims."""
+    paid, total = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.cast(sa.func.coalesce(sa.func.sum(day_close_payouts.c.amount), 0), sa.BigInteger),
+        ).where(day_close_payouts.c.run_id == run_id)
+    ).one()
+    if not paid:
+        return 0, 0
+    totals = dict.fromkeys(DAY_TOTAL_COLUMNS, 0) | {"payouts": total, "entries": paid}
+    _add_to_day_totals(session, {day: totals})
+    if session.get_bind().dialect.name == "postgresql":
+        _record_payouts_set_based(session, run_id, day, now)
+    else:
+        _record_payouts_in_chunks(session, run_id, day, now)
+    return paid, total
+
+
+def payout_ids(account_id: str, day: date) -> tuple[str, str]:
+    """The payout entry's and the payment's ids: the same for an account and day on any re-run,
+    on either backend (`_payout_id_sql` derives them the same way in PostgreSQL)."""
+    return tuple(
+        str(uuid.UUID(hashlib.md5(f"{what}:{account_id}:{day.isoformat()}".encode()).hexdigest()))
+        for what in ("payout", "payment")
+    )
+
+
+def _payout_id_sql(what: str, account_id, day: date):
+    text = sa.literal(f"{what}:") + sa.cast(account_id, sa.String) + f":{day.isoformat()}"
+    return sa.cast(sa.func.md5(text), sa.Uuid(as_uuid=False))
+
+
+def _record_payouts_set_based(session: Session, run_id: str, day: date, now: datetime) -> None:
+    """PostgreSQL: the entries and both events straight from the claims, no row through Python."""
+    claims = day_close_payouts.c.run_id == run_id
+    entries = (
+        sa.insert(ledger_entries)
+        .from_select(
+            ["public_id", "account_id", "billing_day", "kind", "amount", "cause_id", "recorded_at"],
+            sa.select(
+                _payout_id_sql("payout", day_close_payouts.c.account_id, day),
+                day_close_payouts.c.account_id,
+                sa.literal(day, sa.Date),
+                sa.literal("payout"),
+                -day_close_payouts.c.amount,
+                sa.literal(f"close:{day.isoformat()}"),
+                sa.literal(now, UTCDateTime),
+            ).where(claims),
+        )
+        .returning(ledger_entries.c.public_id, ledger_entries.c.account_id, ledger_entries.c.amount)
+        .cte("entries")
+    )
+    publish_from(
+        session,
+        "ledger_entry.recorded",
+        1,
+        producer=PRODUCER,
+        source=entries,
+        key=entries.c.account_id,
+        data={
+            "entry_id": entries.c.public_id,
+            "account": entries.c.account_id,
+            "kind": sa.literal("payout"),
+            "amount": entries.c.amount,
+            "billing_day": sa.literal(day.isoformat()),
+            "task": sa.null(),
+            "recorded_at": sa.literal(now.isoformat()),
+        },
+        event_time=now,
+    )
+    payments = (
+        sa.select(
+            day_close_payouts.c.account_id,
+            day_close_payouts.c.amount,
+            ledger_accounts.c.full_name,
+            ledger_accounts.c.email,
+        )
+        .join(ledger_accounts, ledger_accounts.c.public_id == day_close_payouts.c.account_id)
+        .where(claims)
+        .subquery("payments")
+    )
+    publish_from(
+        session,
+        "payment.made",
+        1,
+        producer=PRODUCER,
+        source=payments,
+        key=payments.c.account_id,
+        data={
+            "payment_id": _payout_id_sql("payment", payments.c.account_id, day),
+            "account": payments.c.account_id,
+            "full_name": payments.c.full_name,
+            "email": payments.c.email,
+            "amount": payments.c.amount,
+            "billing_day": sa.literal(day.isoformat()),
+        },
+        event_time=now,
+    )
+
+
+def _record_payouts_in_chunks(session: Session, run_id: str, day: date, now: datetime) -> None:
+    """SQLite: the same, a chunk of claims at a time through Python."""
     after = None
     checked: set[str] = set()
     while True:
@@ -352,10 +457,10 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
             .limit(CLOSE_CHUNK)
         ).all()
         if not rows:
-            return paid, total
+            return
         entries, events = [], []
         for row in rows:
-            entry_id = str(uuid.uuid5(IDS, f"payout:{row.account_id}:{day}"))
+            entry_id, payment_id = payout_ids(row.account_id, day)
             entries.append(
                 {
                     "public_id": entry_id,
@@ -371,7 +476,7 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
             data = _entry_data(entry_id, row.account_id, "payout", -row.amount, day, None, now)
             events.append(_event("ledger_entry.recorded", row.account_id, data, checked))
             payment = {
-                "payment_id": str(uuid.uuid5(IDS, f"payment:{row.account_id}:{day}")),
+                "payment_id": payment_id,
                 "account": row.account_id,
                 "full_name": row.full_name,
                 "email": row.email,
@@ -379,49 +484,9 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
                 "billing_day": day.isoformat(),
             }
             events.append(_event("payment.made", row.account_id, payment, checked))
-            paid += 1
-            total += row.amount
-        _insert_entries(session, entries)
+        session.execute(sa.insert(ledger_entries), entries)
         publish_events(session, events)
         after = rows[-1].account_id
-
-
-# The entries of a close chunk in one INSERT ... SELECT FROM unnest(arrays) on PostgreSQL
-# (executemany sends one INSERT per entry; a 1,000-row VALUES costs more to compile than to run).
-UNNEST_ENTRIES = sa.text(
-    """
-    INSERT INTO accounting.ledger_entries
-        (public_id, account_id, billing_day, kind, amount, task_id, cause_id, recorded_at)
-    SELECT i, a, CAST(:day AS date), :kind, m, NULL, :cause, :now
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:accounts AS uuid[]), CAST(:amounts AS bigint[]))
-        AS u(i, a, m)
-    """
-).bindparams(sa.bindparam("now", type_=UTCDateTime))
-
-
-def _array(values) -> str:
-    return "{" + ",".join(str(value) for value in values) + "}"
-
-
-def _insert_entries(session: Session, entries: list[dict]) -> None:
-    _add_to_day_totals(session, ((e["billing_day"], e["kind"], e["amount"]) for e in entries))
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(sa.insert(ledger_entries), entries)
-        return
-    first = entries[0]
-    session.execute(
-        UNNEST_ENTRIES,
-        {
-            "day": first["billing_day"],
-            "kind": first["kind"],
-            "cause": first["cause_id"],
-            "now": first["recorded_at"],
-            # Array literals: ids and integers only, parsed by the server at once.
-            "ids": _array(e["public_id"] for e in entries),
-            "accounts": _array(e["account_id"] for e in entries),
-            "amounts": _array(e["amount"] for e in entries),
-        },
-    )
 
 
 def _event(name: str, key: str, data: dict, checked: set[str] | None = None):
@@ -449,6 +514,11 @@ class Assignment:
     task_id: str
     assignee: str
     assigned_at: datetime
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of ids or integers, parsed by the server at once."""
+    return "{" + ",".join(str(value) for value in values) + "}"
 
 
 FEES_SQL = sa.text(
@@ -523,7 +593,9 @@ def charge_assign_fees(
             ),
             {"accounts": _array(moved), "sums": _array(moved.values())},
         )
-    _add_to_day_totals(session, ((e.billing_day, "assign_fee", e.amount) for e in entries))
+    _add_to_day_totals(
+        session, _day_totals_of((e.billing_day, "assign_fee", e.amount) for e in entries)
+    )
     checked: set[str] = set()
     publish_events(
         session,

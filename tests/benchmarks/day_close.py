@@ -1,6 +1,6 @@
 """Day close for N accounts against set-based SQL that does the same to the same rows."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -46,7 +46,7 @@ def row_day_close(bench: Bench, accounts: int) -> None:
     engine = bench.engine()
     if not data.count(engine, "SELECT count(*) FROM accounting.ledger_accounts"):
         data.add_parrots(engine, accounts)
-    day = date.today() + __import__("datetime").timedelta(days=30)  # a day nobody closed yet
+    day = date.today() + timedelta(days=30)  # a day nobody closed yet
     with engine.begin() as connection:  # every account in the black, so every one is paid
         connection.exec_driver_sql(
             "UPDATE accounting.ledger_accounts SET balance = 1000 + (random() * 5000)::int"
