@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbox.db import Database, UTCDateTime, pg_array, utcnow
+from outbox.db import Database, UTCDateTime, pg_array, pg_in, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 
@@ -180,7 +180,7 @@ def _postgres(session) -> bool:
 def _event_id_among(session, ids: list[str]):
     """`event_id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
     if _postgres(session):
-        return inbox.c.event_id == sa.any_(pg_array(ids, sa.Uuid(as_uuid=False)))
+        return pg_in(inbox.c.event_id, ids, sa.Uuid(as_uuid=False))
     return inbox.c.event_id.in_(ids)
 
 

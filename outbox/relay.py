@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from outbox import consumers
-from outbox.db import Database, pg_array, utcnow
+from outbox.db import Database, pg_in, utcnow
 from outbox.tables import dead_letters, event_archive, events, inbox
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def archive(session, ids: list[int]) -> None:
 def _id_among(session, ids: list[int]):
     """`id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
     if session.get_bind().dialect.name == "postgresql":
-        return events.c.id == sa.any_(pg_array(ids, sa.BigInteger))
+        return pg_in(events.c.id, ids, sa.BigInteger)
     return events.c.id.in_(ids)
 
 

@@ -28,7 +28,7 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import UTCDateTime, pg_array
+from outbox.db import UTCDateTime, pg_array, pg_in
 from outbox.publish import publish_from
 
 PRODUCER = "accounting"
@@ -564,10 +564,7 @@ def charge_assign_fees(
     )
     session.execute(
         sa.select(ledger_accounts.c.public_id)
-        .where(
-            ledger_accounts.c.public_id
-            == sa.any_(pg_array(accounts, sa.Uuid(as_uuid=False), "accounts"))
-        )
+        .where(pg_in(ledger_accounts.c.public_id, accounts, sa.Uuid(as_uuid=False), "accounts"))
         .order_by(ledger_accounts.c.public_id)
         .with_for_update()
     ).all()
