@@ -27,6 +27,7 @@ navigation.add("My tasks", "tracker.my_tasks")
 navigation.add("All tasks", "tracker.all_tasks")
 
 FORM_FIELDS = ("title", "jira_id", "description")
+PARROT_SEARCH_LENGTH = 200  # a full name's limit: no parrot's login or name is longer
 
 
 @bp.app_template_filter("tracker_time")
@@ -105,41 +106,35 @@ def complete(task: uuid.UUID):
 @bp.get("/all")
 @allow("admin", "manager")
 def all_tasks():
-    """Every task, filtered by status and assignee, a page at a time."""
+    """Every task, filtered by status and by a search for the assignee, a page at a time."""
+    status, parrot, page = _filters()
     with _db().transaction() as session:
-        choices = queries.assignee_choices(session)
-        status, assignee, page = _filters({choice.public_id for choice in choices})
-        found = queries.all_tasks(session, status=status, assignee=assignee, page=page)
+        found = queries.all_tasks(session, status=status, parrot=parrot, page=page)
     if page > found.pages:
         abort(400, f"There is no page {page}: these filters give {found.pages} page(s).")
     return page_or_fragment(
         "tracker/all_tasks.html",
         "tracker/_all_tasks.html",
         found=found,
-        choices=choices,
         status=status or "",
-        assignee=assignee or "",
+        parrot=parrot or "",
+        parrot_search_length=PARROT_SEARCH_LENGTH,
     )
 
 
-def _filters(known_assignees: set[str]) -> tuple[str | None, str | None, int]:
-    """The query string's status, assignee and page, or a 400 that says what is wrong."""
+def _filters() -> tuple[str | None, str | None, int]:
+    """The query string's status, assignee search and page, or a 400 that says what is wrong."""
     args = request.args
     status = args.get("status", "") or None
     if status is not None and status not in queries.STATUSES:
         abort(400, f"Unknown status “{status}”: use open, done, or leave it empty.")
-    assignee = args.get("assignee", "") or None
-    if assignee is not None:
-        try:
-            assignee = str(uuid.UUID(assignee))
-        except ValueError:
-            abort(400, f"“{assignee}” is not a parrot's id.")
-        if assignee not in known_assignees:
-            abort(400, "No parrot with that id is known to the tracker.")
+    parrot = args.get("parrot", "").strip() or None
+    if parrot is not None and len(parrot) > PARROT_SEARCH_LENGTH:
+        abort(400, f"Search with at most {PARROT_SEARCH_LENGTH} characters of a login or name.")
     raw_page = args.get("page", "1") or "1"
     if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
         abort(400, f"Page “{raw_page}” is not a page number (1, 2, 3, ...).")
-    return status, assignee, int(raw_page)
+    return status, parrot, int(raw_page)
 
 
 @bp.post("/reassign")

@@ -32,20 +32,12 @@ class TaskView:
 
 
 @dataclass(frozen=True)
-class Assignee:
-    public_id: str
-    login: str
-    full_name: str
-    role: str
-    active: bool
-
-
-@dataclass(frozen=True)
 class TaskPage:
     tasks: list[TaskView]
     total: int
     page: int
     page_size: int
+    nobody_named: bool = False  # the search names no parrot at all, not just none with tasks
 
     @property
     def pages(self) -> int:
@@ -83,16 +75,16 @@ def all_tasks(
     session: Session,
     *,
     status: str | None = None,
-    assignee: str | None = None,
+    parrot: str | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> TaskPage:
-    """Every task, optionally of one status and/or one assignee, newest first, one page."""
+    """One page of every task, newest first; optionally of one status, of the parrots named."""
     conditions = []
     if status is not None:
         conditions.append(tasks.c.status == status)
-    if assignee is not None:
-        conditions.append(tasks.c.assignee == str(assignee))
+    if parrot is not None:
+        conditions.append(tasks.c.assignee.in_(_parrots_named(parrot)))
     total = session.scalar(sa.select(sa.func.count()).select_from(tasks).where(*conditions))
     query = (
         _select_tasks()
@@ -101,16 +93,20 @@ def all_tasks(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    return TaskPage(_views(session.execute(query)), total, page, page_size)
+    found = _views(session.execute(query)) if total else []
+    nobody_named = parrot is not None and not total and not _anyone_named(session, parrot)
+    return TaskPage(found, total, page, page_size, nobody_named)
 
 
-def assignee_choices(session: Session) -> list[Assignee]:
-    """Every account the tracker knows, by name: for the assignee filter."""
-    query = sa.select(
-        assignees.c.public_id,
-        assignees.c.login,
-        assignees.c.full_name,
-        assignees.c.role,
-        assignees.c.active,
-    ).order_by(assignees.c.full_name, assignees.c.login)
-    return [Assignee(**row._mapping) for row in session.execute(query)]
+def _parrots_named(text: str):
+    """The parrots whose login or full name contains the text in any case (% and _ as typed)."""
+    return sa.select(assignees.c.public_id).where(
+        sa.or_(
+            assignees.c.login.icontains(text, autoescape=True),
+            assignees.c.full_name.icontains(text, autoescape=True),
+        )
+    )
+
+
+def _anyone_named(session: Session, text: str) -> bool:
+    return session.scalar(sa.select(sa.exists(_parrots_named(text))))

@@ -1,4 +1,7 @@
-"""In a real browser: a worker adds a task, a manager reassigns, the assignee completes it."""
+"""In a real browser: a worker adds a task, a manager reassigns, the assignee completes it;
+a manager searches all tasks by assignee."""
+
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -7,6 +10,7 @@ from playwright.sync_api import expect
 from domains.tracker.tables import tasks
 from outbox.tables import events
 from tests.e2e.conftest import log_in, snap
+from tests.tracker_support import add_open_tasks
 
 pytestmark = pytest.mark.e2e
 
@@ -75,3 +79,45 @@ def test_a_task_is_added_reassigned_and_completed_in_the_browser(
         "task.completed",
     ]
     assert all(row.relayed_at is not None for row in published)
+
+
+def test_typing_an_assignee_narrows_all_tasks_without_a_page_load(
+    browser, page, live_server, make_account, runtime
+):
+    kesha = make_account("worker", login="kesha", full_name="Kesha Popugaev")
+    gosha = make_account("worker", login="gosha", full_name="Gosha Popugaev")
+    manager = make_account("manager")
+    add_open_tasks(runtime, 3, assignee=kesha.public_id)
+    add_open_tasks(runtime, 2, assignee=gosha.public_id)
+    rows = page.locator("#all-tasks tbody tr")
+
+    log_in(page, live_server, manager)
+    open_from_nav(page, "All tasks")
+    expect(rows).to_have_count(5)
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Assignee").press_sequentially("KES")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#all-tasks")).to_contain_text("login or name contains “KES”")
+    expect(page).to_have_url(re.compile(r"parrot=KES"))
+    snap(page, "searched")
+    page.get_by_label("Assignee").fill("zazu")
+    expect(page.locator("#all-tasks")).to_contain_text("No parrot's login or name contains “zazu”.")
+    snap(page, "nobody-named")
+    page.get_by_label("Status").select_option("done")
+    page.get_by_label("Assignee").fill("popugaev")
+    expect(page.locator("#all-tasks")).to_contain_text("0 tasks done of parrots whose")
+    assert page.evaluate("window.notReloaded") is True
+
+    # Without JavaScript the Filter button loads the filtered page.
+    plain = browser.new_context(java_script_enabled=False).new_page()
+    plain.goto(f"{live_server.url}/login")
+    plain.fill("#login", manager.login)
+    plain.fill("#password", manager.password)
+    plain.click("button[type=submit]")
+    plain.wait_for_url(f"{live_server.url}/")
+    plain.goto(f"{live_server.url}/tasks/all")
+    plain.get_by_label("Assignee").fill("gosha")
+    plain.get_by_role("button", name="Filter").click()
+    expect(plain).to_have_url(re.compile(r"/tasks/all\?status=&parrot=gosha$"))
+    expect(plain.locator("#all-tasks tbody tr")).to_have_count(2)
+    plain.context.close()

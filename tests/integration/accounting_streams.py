@@ -16,6 +16,7 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox.consumers import apply_batch
+from outbox.db import utcnow
 from outbox.events import Event
 from outbox.tables import dead_letters, events, inbox
 
@@ -85,6 +86,16 @@ def feed(runtime, *batches: list[dict]) -> None:
     for batch in batches:
         outcome = apply_batch(runtime.db, "accounting", batch)
         assert outcome.failed == [] and outcome.dead == 0, (outcome, dead_letter_errors(runtime))
+
+
+def work(runtime, parrot, title="Feed the parrots", jira_id="UBERPOP-42", complete=True):
+    """A task assigned to the parrot now (and completed); returns its price row."""
+    task, now = new_id(), utcnow()
+    events = [task_created(task, title, jira_id), task_assigned(task, parrot, at=now)]
+    if complete:
+        events.append(task_completed(task, parrot, at=now))
+    feed(runtime, events)
+    return next(row for row in rows(runtime, priced_tasks) if row.public_id == task)
 
 
 def dead_letter_errors(runtime) -> list[str]:

@@ -9,18 +9,8 @@ from xml.etree import ElementTree
 import pytest
 
 from domains.accounting.rules import billing_day_of, dollars
-from domains.accounting.tables import priced_tasks
 from outbox.db import utcnow
-from tests.integration.accounting_streams import (
-    balances,
-    feed,
-    new_id,
-    published,
-    rows,
-    task_assigned,
-    task_completed,
-    task_created,
-)
+from tests.integration.accounting_streams import balances, new_id, published, work
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -28,16 +18,6 @@ SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 def today(runtime):
     return billing_day_of(utcnow(), runtime.settings.timezone)
-
-
-def work(runtime, parrot, title="Feed the parrots", jira_id="UBERPOP-42", complete=True):
-    """A task assigned to the parrot now (and completed); returns its price row."""
-    task, now = new_id(), utcnow()
-    events = [task_created(task, title, jira_id), task_assigned(task, parrot, at=now)]
-    if complete:
-        events.append(task_completed(task, parrot, at=now))
-    feed(runtime, events)
-    return next(row for row in rows(runtime, priced_tasks) if row.public_id == task)
 
 
 def text(response) -> str:

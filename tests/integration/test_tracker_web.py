@@ -148,7 +148,7 @@ def test_a_manager_filters_and_pages_through_all_tasks(client, login_as, make_ac
     assert second.count("<tr id=") == 15
     done = client.get("/tasks/all?status=done").get_data(as_text=True)
     assert "5 tasks done" in done and done.count("<tr id=") == 5
-    mine = client.get(f"/tasks/all?assignee={gosha.public_id}&status=open")
+    mine = client.get(f"/tasks/all?parrot={gosha.login}&status=open")
     assert "0 tasks open" in mine.get_data(as_text=True)
     fragment = client.get("/tasks/all?status=open", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
@@ -164,14 +164,100 @@ def test_a_manager_filters_and_pages_through_all_tasks(client, login_as, make_ac
         ("page=two", "not a page number"),
         ("page=-1", "not a page number"),
         ("page=7", "There is no page 7"),
-        ("assignee=kesha", "is not a parrot&#39;s id"),
-        ("assignee=0b8e3a52-2f8e-4d7e-9d0a-5a0f3e7c1d22", "No parrot with that id"),
+        ("parrot=" + "k" * 201, "at most 200 characters"),
     ],
 )
 def test_bad_filters_answer_400_with_a_clear_message(client, login_as, query, message):
     login_as("admin")
     response = client.get(f"/tasks/all?{query}")
     assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+ROW = re.compile(r'<tr id="row-[^"]+">\s*(?:<td>.*?</td>\s*){3}<td>(.*?)</td>', re.S)
+
+
+def assignees_found(client, search: str, **filters) -> set[str]:
+    """The assignees' names in the rows a search for the assignee finds."""
+    response = client.get("/tasks/all", query_string={"parrot": search} | filters)
+    assert response.status_code == 200
+    return set(ROW.findall(response.get_data(as_text=True)))
+
+
+@pytest.fixture
+def flock(runtime, make_account):
+    """Four parrots with a task each; logins and names that a LIKE wildcard would confuse."""
+    flock = {
+        "kesha": make_account("worker", login="kesha", full_name="Innokentiy Popugaev"),
+        "rio": make_account("worker", login="rio", full_name="Rio 100% Green"),
+        "kiwi": make_account("accountant", login="kiwi_2", full_name="Kiwi 1000 Green"),
+        "kiwix": make_account("worker", login="kiwix2", full_name="Kiwi Blue"),
+    }
+    for parrot in flock.values():
+        add_open_tasks(runtime, 1, assignee=parrot.public_id)
+    return {name: parrot.full_name for name, parrot in flock.items()}
+
+
+def test_the_assignee_search_finds_a_login_or_part_of_a_name_in_any_case(client, login_as, flock):
+    login_as("manager")
+    assert assignees_found(client, "KESHA") == {flock["kesha"]}
+    assert assignees_found(client, "popug") == {flock["kesha"]}
+    assert assignees_found(client, "  green ") == {flock["rio"], flock["kiwi"]}
+    assert assignees_found(client, "Green", status="done") == set()
+    page = client.get("/tasks/all?parrot=green").get_data(as_text=True)
+    assert "2 tasks of parrots whose login or name contains “green”." in page
+    assert 'value="green"' in page
+
+
+def test_the_assignee_search_takes_percent_and_underscore_as_typed(client, login_as, flock):
+    login_as("manager")
+    assert assignees_found(client, "100%") == {flock["rio"]}
+    assert assignees_found(client, "i_2") == {flock["kiwi"]}
+    assert assignees_found(client, "%") == {flock["rio"]}
+
+
+def test_a_search_that_names_no_parrot_says_so(client, login_as, flock):
+    login_as("manager")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get("/tasks/all?parrot=zazu", headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "No parrot's login or name contains “zazu”." in body and "<tr id=" not in body
+    done = client.get("/tasks/all?parrot=kesha&status=done").get_data(as_text=True)
+    assert "0 tasks done of parrots whose" in done and "No parrot's" not in done
+
+
+def test_paging_and_the_reload_after_a_reassign_keep_the_search(
+    client, login_as, make_account, runtime
+):
+    login_as("manager")
+    kesha, gosha = make_account("worker", login="kesha"), make_account("worker", login="gosha")
+    add_open_tasks(runtime, 60, assignee=kesha.public_id)
+    add_open_tasks(runtime, 60, assignee=gosha.public_id)
+    first = client.get("/tasks/all?parrot=kesha").get_data(as_text=True)
+    assert "60 tasks" in first and "Page 1 of 2" in first
+    reload = re.search(r'<div id="all-tasks" hx-get="([^"]+)"', first).group(1)
+    assert "parrot=kesha" in reload
+    older = re.search(r'<a href="([^"]+)"[^>]*>Older', first).group(1).replace("&amp;", "&")
+    assert "parrot=kesha" in older and "page=2" in older
+    second = client.get(older, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert second.count("<tr id=") == 10 and "Page 2 of 2" in second
+    assert ROW.findall(second) == [kesha.full_name] * 10
+    newer = re.search(r'<a href="([^"]+)"[^>]*>← Newer', second).group(1)
+    assert "parrot=kesha" in newer
+    reload = re.search(r'<div id="all-tasks" hx-get="([^"]+)"', second).group(1)
+    assert "parrot=kesha" in reload and "page=2" in reload
+
+
+def test_the_assignee_field_is_an_active_search_with_a_filter_button(client, login_as):
+    login_as("admin")
+    page = client.get("/tasks/all").get_data(as_text=True)
+    form = re.search(r'<form id="filters".*?</form>', page, re.S).group(0)
+    assert 'hx-trigger="submit, input changed delay:300ms"' in form
+    assert '<label for="parrot">Assignee</label>' in form
+    field = re.search(r'<input type="search" id="parrot"[^>]*>', form, re.S).group(0)
+    assert 'name="parrot"' in field and 'placeholder="login or name"' in field
+    assert 'maxlength="200"' in field
+    assert '<button type="submit">Filter</button>' in form and '<select id="assignee"' not in page
 
 
 def test_the_reassign_button_shuffles_and_says_how_many(client, login_as, make_account, runtime):
