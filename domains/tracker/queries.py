@@ -10,6 +10,7 @@ from domains.tracker.tables import DONE, OPEN, assignees, tasks
 
 STATUSES = (OPEN, DONE)
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # "more than 10,000 tasks" beyond this
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class TaskPage:
     page: int
     page_size: int
     nobody_named: bool = False  # the search names no parrot at all, not just none with tasks
+    more: bool = False  # there are more than `total` tasks: counting stopped there
 
     @property
     def pages(self) -> int:
@@ -85,7 +87,12 @@ def all_tasks(
         conditions.append(tasks.c.status == status)
     if parrot is not None:
         conditions.append(tasks.c.assignee.in_(_parrots_named(parrot)))
-    total = session.scalar(sa.select(sa.func.count()).select_from(tasks).where(*conditions))
+    # Count no further than needed: an exact count of 100,000 tasks cost more than the page.
+    limit = max(COUNT_CAP, page * page_size) + 1
+    counted = sa.select(tasks.c.id).where(*conditions).limit(limit).subquery()
+    total = session.scalar(sa.select(sa.func.count()).select_from(counted))
+    more = total == limit
+    total -= more
     query = (
         _select_tasks()
         .where(*conditions)
@@ -95,7 +102,7 @@ def all_tasks(
     )
     found = _views(session.execute(query)) if total else []
     nobody_named = parrot is not None and not total and not _anyone_named(session, parrot)
-    return TaskPage(found, total, page, page_size, nobody_named)
+    return TaskPage(found, total, page, page_size, nobody_named, more)
 
 
 def _parrots_named(text: str):

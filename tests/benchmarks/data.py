@@ -38,6 +38,8 @@ def add_parrots(engine: sa.Engine, count: int) -> None:
                 """
             )
         )
+        connection.exec_driver_sql("ANALYZE tracker.assignees")
+        connection.exec_driver_sql("ANALYZE accounting.ledger_accounts")
 
 
 def add_open_tasks(engine: sa.Engine, count: int) -> None:

@@ -156,6 +156,20 @@ def test_a_manager_filters_and_pages_through_all_tasks(client, login_as, make_ac
     assert "<h1>" not in body and "HX-Request" in fragment.headers["Vary"]
 
 
+def test_past_the_count_cap_all_tasks_says_more_than_and_still_pages_on(
+    client, login_as, make_account, runtime, monkeypatch
+):
+    monkeypatch.setattr("domains.tracker.queries.COUNT_CAP", 20)
+    login_as("manager")
+    add_open_tasks(runtime, 65, assignee=make_account("worker").public_id)
+    first = client.get("/tasks/all").get_data(as_text=True)
+    assert "More than 50 tasks" in first and "Page 1 of more than 1" in first
+    assert "page=2" in first and first.count("<tr id=") == 50
+    second = client.get("/tasks/all?page=2").get_data(as_text=True)  # counted far enough now
+    assert "65 tasks" in second and "Page 2 of 2" in second and second.count("<tr id=") == 15
+    assert client.get("/tasks/all?page=3").status_code == 400
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
