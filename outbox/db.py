@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -74,6 +75,12 @@ def pg_in(column, values, item_type, name: str = "ids"):
     took 7-64 s per batch of 500 that way). `IN (SELECT unnest(...))` parses it once.
     """
     return column.in_(sa.select(sa.func.unnest(pg_array(values, item_type, name))))
+
+
+def insert(session: Session, table: sa.Table):
+    """An INSERT of this session's backend, so it offers ON CONFLICT (PostgreSQL and SQLite)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def utcnow() -> datetime:

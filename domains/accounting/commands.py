@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from domains.accounting.rules import Price, billing_day_of, draw_price
@@ -28,16 +28,11 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import UTCDateTime, pg_array, pg_in
+from outbox.db import UTCDateTime, insert, pg_array, pg_in
 from outbox.publish import publish_from
 
 PRODUCER = "accounting"
 CLOSE_CHUNK = 1000
-
-
-def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -46,7 +41,7 @@ def _insert(session: Session, table):
 def open_ledger_account(session: Session, account_id: str, now: datetime) -> None:
     """Make the parrot's ledger account if accounting has not heard of them before."""
     session.execute(
-        _insert(session, ledger_accounts)
+        insert(session, ledger_accounts)
         .values(public_id=account_id, version=0, balance=0, opened_at=now)
         .on_conflict_do_nothing()
     )
@@ -79,7 +74,7 @@ def see_task(session: Session, task_id: str, now: datetime) -> Price:
     """The task's price; drawn and published once, the first time accounting sees the task."""
     price = draw_price()
     inserted = session.execute(
-        _insert(session, priced_tasks)
+        insert(session, priced_tasks)
         .values(
             public_id=task_id,
             details_version=0,
@@ -151,7 +146,7 @@ def _record_entry(
     """Append one entry and move the balance with it; False if the cause was recorded already."""
     entry_id = str(uuid.uuid4())
     inserted = session.execute(
-        _insert(session, ledger_entries)
+        insert(session, ledger_entries)
         .values(
             public_id=entry_id,
             account_id=account_id,
@@ -210,13 +205,13 @@ def _add_to_day_totals(session: Session, days: dict[date, dict[str, int]]) -> No
         return
     # One shard per transaction: a batch adds to one row per day, not to a row per entry.
     shard = session.info.setdefault("day_total_shard", random.randrange(DAY_TOTAL_SHARDS))
-    insert = _insert(session, day_totals).values(
+    statement = insert(session, day_totals).values(
         [{"billing_day": day, "shard": shard, **totals} for day, totals in sorted(days.items())]
     )
+    added = {name: day_totals.c[name] + statement.excluded[name] for name in DAY_TOTAL_COLUMNS}
     session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[day_totals.c.billing_day, day_totals.c.shard],
-            set_={name: day_totals.c[name] + insert.excluded[name] for name in DAY_TOTAL_COLUMNS},
+        statement.on_conflict_do_update(
+            index_elements=[day_totals.c.billing_day, day_totals.c.shard], set_=added
         )
     )
 
@@ -304,7 +299,7 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
     """
     run_id = str(uuid.uuid4())
     session.execute(
-        _insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
+        insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
     )
     payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
     claims = sa.select(
@@ -315,7 +310,7 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
         sa.literal(now, UTCDateTime),
     ).where(ledger_accounts.c.balance > 0, payable)
     session.execute(
-        _insert(session, day_close_payouts)
+        insert(session, day_close_payouts)
         .from_select(["account_id", "billing_day", "amount", "run_id", "paid_at"], claims)
         .on_conflict_do_nothing()
     )

@@ -3,13 +3,9 @@
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-
-def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+from outbox.db import insert
 
 
 def insert_new(
@@ -18,7 +14,7 @@ def insert_new(
     """Insert the rows whose key is not taken yet; return `returning` of those it inserted."""
     if not rows:
         return []
-    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=list(key))
+    statement = insert(session, table).on_conflict_do_nothing(index_elements=list(key))
     if not returning:
         session.execute(statement, rows)
         return []
@@ -28,7 +24,7 @@ def insert_new(
 def add_to(session: Session, table: sa.Table, key: str, column: str, amounts: dict) -> None:
     """Add amounts to a column, row by key (created at 0), locking rows in key order."""
     if amounts:
-        statement = _insert(session)(table)
+        statement = insert(session, table)
         statement = statement.on_conflict_do_update(
             index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
         )
@@ -45,7 +41,7 @@ def upsert(
     when: Callable[[sa.Table, object], sa.ColumnElement] | None = None,
 ) -> None:
     """Insert the row; on a taken key set the `update` columns where `when(table, new)` holds."""
-    statement = _insert(session)(table).values(**values)
+    statement = insert(session, table).values(**values)
     update = list(update)
     if not update:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))

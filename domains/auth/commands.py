@@ -8,14 +8,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domains.auth import queries
 from domains.auth.queries import Account
 from domains.auth.tables import ROLES, accounts, login_failures
 from outbox import publish
-from outbox.db import utcnow
+from outbox.db import insert, utcnow
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -177,8 +176,7 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 
 def _count_failure(session: Session, login: str, now: datetime) -> None:
-    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    statement = insert(login_failures).values(login=login, failures=1, last_failed_at=now)
+    statement = insert(session, login_failures).values(login=login, failures=1, last_failed_at=now)
     stale = login_failures.c.last_failed_at < now - FAILURE_WINDOW
     session.execute(
         statement.on_conflict_do_update(

@@ -5,11 +5,11 @@ upsert: a row is replaced only by a higher version. Events may come in any order
 of times; the pool always ends at the newest version seen.
 """
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domains.tracker.tables import assignees
 from outbox import Event, consumer
+from outbox.db import insert
 
 tracker = consumer("tracker")
 
@@ -27,13 +27,12 @@ def keep_newest_account(session: Session, event: Event) -> None:
     """Insert the account, or replace ours if the event's version is higher."""
     data = event.data
     row = {"public_id": data["public_id"]} | {name: data[name] for name in FIELDS}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(assignees).values(row)
+    statement = insert(session, assignees).values(row)
     session.execute(
-        insert.on_conflict_do_update(
+        statement.on_conflict_do_update(
             index_elements=[assignees.c.public_id],
-            set_={name: insert.excluded[name] for name in FIELDS},
-            where=insert.excluded.version > assignees.c.version,
+            set_={name: statement.excluded[name] for name in FIELDS},
+            where=statement.excluded.version > assignees.c.version,
         )
     )
 
