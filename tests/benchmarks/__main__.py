@@ -38,7 +38,7 @@ def parse_args(argv):
         "--relay-events", type=int, default=_env_int("BENCH_RELAY_EVENTS", 1_000_000)
     )
     parser.add_argument("--clients", type=int, default=_env_int("BENCH_CLIENTS", 16))
-    parser.add_argument("--requests", type=int, default=_env_int("BENCH_REQUESTS", 480))
+    parser.add_argument("--requests", type=int, default=_env_int("BENCH_REQUESTS", 960))
     parser.add_argument(
         "--page-cap", type=float, default=float(os.environ.get("BENCH_PAGE_CAP", 60))
     )
