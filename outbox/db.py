@@ -145,8 +145,11 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only unit of work: on SQLite it does not queue for the write lock."""
-        with Session(self.engine.execution_options(read_only=True)) as session, session.begin():
+        """What a page reads. SQLite: a deferred transaction that does not queue for the write
+        lock. PostgreSQL: autocommit, no BEGIN and COMMIT round trips; each statement sees the
+        latest committed data (a page's count and rows may be a moment apart)."""
+        options = {"read_only": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        with Session(self.engine.execution_options(**options)) as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -66,7 +66,7 @@ def _range() -> tuple[date, date]:
 def mine():
     """The parrot's own balance today and the audit log of the chosen day."""
     day = _day("day", today())
-    with _runtime().db.transaction() as session:
+    with _runtime().db.reading() as session:
         balance = queries.balance_of(session, current_user.public_id)
         entries = queries.audit_log(session, current_user.public_id, day)
     return page_or_fragment(
@@ -89,7 +89,7 @@ def _page() -> int:
 
 def _company_context(day: date, start: date, end: date, close_result=None) -> dict:
     page = _page()
-    with _runtime().db.transaction() as session:
+    with _runtime().db.reading() as session:
         days = queries.day_totals(session, start, end)
         # The chosen day is usually within the range shown: no second query for it then.
         totals = {d.billing_day: d for d in days}.get(day) or queries.totals_of_day(session, day)
@@ -101,11 +101,12 @@ def _company_context(day: date, start: date, end: date, close_result=None) -> di
             "totals": totals,
             "closed_at": queries.closed_at(session, day),
             "days": days,
+            # One more than a page tells whether there is a next one, without counting them all.
             "balances": queries.balances(
-                session, offset=(page - 1) * BALANCES_PER_PAGE, limit=BALANCES_PER_PAGE
+                session, offset=(page - 1) * BALANCES_PER_PAGE, limit=BALANCES_PER_PAGE + 1
             ),
             "balances_page": page,
-            "balances_pages": max(1, -(-queries.account_count(session) // BALANCES_PER_PAGE)),
+            "balances_per_page": BALANCES_PER_PAGE,
             "close_result": close_result,
         }
 

@@ -16,7 +16,7 @@ navigation.add("Events", "events.catalog_page")
 def catalog_page():
     """Every event, its versions and schemas, producer, consumers and today's figures."""
     runtime = current_app.extensions["ates"]
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         events = catalog(session, runtime.settings.timezone)
     return render_template("events/catalog.html", events=events, timezone=runtime.settings.timezone)
 

@@ -59,7 +59,7 @@ def replay(dead_letter_id: int):
 
 def _log(watch: Watch | None, notice: str | None = None):
     runtime = current_app.extensions["ates"]
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         emails = queries.recent_emails(session)
         counts = queries.counts_by_status(session)
         if watch:

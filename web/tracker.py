@@ -49,7 +49,7 @@ def _me() -> str:
 @allow(ANY_ROLE)
 def my_tasks():
     """My open tasks, and the form to add a task."""
-    with _db().transaction() as session:
+    with _db().reading() as session:
         mine = queries.open_tasks_of(session, _me())
     return render_template("tracker/my_tasks.html", tasks=mine, form={}, errors={})
 
@@ -77,7 +77,7 @@ def _form_again(form: dict, errors: dict):
     if is_htmx():
         page = render_template("tracker/_new_task_form.html", form=form, errors=errors)
     else:
-        with _db().transaction() as session:
+        with _db().reading() as session:
             mine = queries.open_tasks_of(session, _me())
         page = render_template("tracker/my_tasks.html", tasks=mine, form=form, errors=errors)
     return page, 422
@@ -93,7 +93,7 @@ def complete(task: uuid.UUID):
             commands.complete_task(session, task=str(task), by=_me())
     except commands.CompletionRefused as refused:
         error, status = str(refused), 409
-    with _db().transaction() as session:
+    with _db().reading() as session:
         view = queries.task(session, str(task))
     if not is_htmx():
         flash(error or f"Done: {view.title}.", "error" if error else "success")
@@ -108,7 +108,7 @@ def complete(task: uuid.UUID):
 def all_tasks():
     """Every task, filtered by status and by a search for the assignee, a page at a time."""
     status, parrot, page = _filters()
-    with _db().transaction() as session:
+    with _db().reading() as session:
         found = queries.all_tasks(session, status=status, parrot=parrot, page=page)
     if page > found.pages:
         abort(400, f"There is no page {page}: these filters give {found.pages} page(s).")

@@ -152,10 +152,6 @@ def balances(session: Session, *, offset: int = 0, limit: int | None = None) -> 
     return [Balance(**row._mapping) for row in session.execute(query)]
 
 
-def account_count(session: Session) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(ledger_accounts))
-
-
 def closed_at(session: Session, day: date) -> datetime | None:
     return session.scalar(sa.select(day_closes.c.closed_at).where(day_closes.c.billing_day == day))
 

@@ -10,7 +10,7 @@ from domains.tracker.tables import DONE, OPEN, assignees, tasks
 
 STATUSES = (OPEN, DONE)
 PAGE_SIZE = 50
-COUNT_CAP = 10_000  # "more than 10,000 tasks" beyond this
+COUNT_CAP = 1_000  # "more than 1,000 tasks" beyond this
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,13 @@ def make_login(runtime, role: str, login: str):
     return account
 
 
+def vacuum_analyze(engine: sa.Engine, *tables: str) -> None:
+    """VACUUM ANALYZE (outside a transaction, as it must run)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
 def count(engine: sa.Engine, sql: str) -> int:
     with engine.connect() as connection:
         return connection.scalar(sa.text(sql))

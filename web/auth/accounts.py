@@ -26,7 +26,7 @@ def _form(*names: str) -> dict[str, str]:
 def accounts():
     """Every account, searchable by login, name or e-mail (htmx refreshes only the rows)."""
     search = request.args.get("q", "")
-    with _db().transaction() as session:
+    with _db().reading() as session:
         found = queries.accounts_list(session, search)
     return page_or_fragment("auth/accounts.html", "auth/_rows.html", accounts=found, q=search)
 
@@ -54,7 +54,7 @@ def new_account():
 @allow("admin")
 def account(public_id):
     """One account: edit its full name and e-mail, change its role, (de)activate it."""
-    with _db().transaction() as session:
+    with _db().reading() as session:
         found = queries.account(session, str(public_id))
     if found is None:
         abort(404)

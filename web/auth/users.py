@@ -26,7 +26,7 @@ class User(UserMixin):
 
 
 def _load_user(public_id: str) -> User | None:
-    with current_app.extensions["ates"].db.transaction() as session:
+    with current_app.extensions["ates"].db.reading() as session:
         account = queries.account(session, public_id)
     # A deactivated account is logged out on its next request, remember-me cookie or not.
     return User(account) if account and account.active else None
