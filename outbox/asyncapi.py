@@ -8,6 +8,7 @@ registry validates with. The producer `send`s every version it may still publish
 """
 
 from outbox.catalog import CatalogEntry, entries
+from outbox.events import ENVELOPE
 
 ASYNCAPI_VERSION = "3.0.0"
 SCHEMA_FORMAT = "application/schema+json;version=2020-12"
@@ -26,15 +27,7 @@ def envelope_schema(name: str, version: int, producer: str, data_schema: dict) -
         "$schema": JSON_SCHEMA_2020_12,
         "title": f"{name} v{version}",
         "type": "object",
-        "required": [
-            "event_id",
-            "event_name",
-            "event_version",
-            "event_time",
-            "producer",
-            "key",
-            "data",
-        ],
+        "required": list(ENVELOPE),
         "properties": {
             "event_id": {"type": "string", "format": "uuid"},
             "event_name": {"const": name},

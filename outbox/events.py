@@ -53,7 +53,8 @@ class Event:
         return cls(**{name: message[name] for name in ENVELOPE_FIELDS} | {"event_time": event_time})
 
 
-ENVELOPE_FIELDS = frozenset(Event.__dataclass_fields__)
+ENVELOPE = tuple(Event.__dataclass_fields__)  # the fields of every message, and outbox columns
+ENVELOPE_FIELDS = frozenset(ENVELOPE)
 
 
 @dataclass(frozen=True)

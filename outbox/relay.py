@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from outbox import consumers
 from outbox.db import Database, pg_in, utcnow
+from outbox.events import ENVELOPE
 from outbox.tables import dead_letters, event_archive, events, inbox
 
 log = logging.getLogger(__name__)
@@ -142,34 +143,15 @@ class Relay:
         return total
 
 
-MESSAGE_COLUMNS = (
-    events.c.id,
-    events.c.event_id,
-    events.c.event_name,
-    events.c.event_version,
-    events.c.event_time,
-    events.c.producer,
-    events.c.key,
-    events.c.data,
-)
-
-ARCHIVED_COLUMNS = (
-    "event_id",
-    "event_name",
-    "event_version",
-    "event_time",
-    "producer",
-    "key",
-    "data",
-)
+MESSAGE_COLUMNS = (events.c.id, *(events.c[name] for name in ENVELOPE))
 
 
 def archive(session, ids: list[int]) -> None:
     """Copy relayed rows into the permanent archive, in the transaction that marks them."""
-    source = sa.select(*(events.c[name] for name in ARCHIVED_COLUMNS), events.c.relayed_at)
+    source = sa.select(*MESSAGE_COLUMNS[1:], events.c.relayed_at)
     session.execute(
         sa.insert(event_archive).from_select(
-            [*ARCHIVED_COLUMNS, "relayed_at"], source.where(_id_among(session, ids))
+            [*ENVELOPE, "relayed_at"], source.where(_id_among(session, ids))
         )
     )
 

@@ -27,7 +27,6 @@ navigation.add("My tasks", "tracker.my_tasks")
 navigation.add("All tasks", "tracker.all_tasks")
 
 FORM_FIELDS = ("title", "jira_id", "description")
-PARROT_SEARCH_LENGTH = 200  # a full name's limit: no parrot's login or name is longer
 
 
 @bp.app_template_filter("tracker_time")
@@ -118,7 +117,7 @@ def all_tasks():
         found=found,
         status=status or "",
         parrot=parrot or "",
-        parrot_search_length=PARROT_SEARCH_LENGTH,
+        parrot_search_length=queries.SEARCH_MAX,
     )
 
 
@@ -129,8 +128,8 @@ def _filters() -> tuple[str | None, str | None, int]:
     if status is not None and status not in queries.STATUSES:
         abort(400, f"Unknown status “{status}”: use open, done, or leave it empty.")
     parrot = args.get("parrot", "").strip() or None
-    if parrot is not None and len(parrot) > PARROT_SEARCH_LENGTH:
-        abort(400, f"Search with at most {PARROT_SEARCH_LENGTH} characters of a login or name.")
+    if parrot is not None and len(parrot) > queries.SEARCH_MAX:
+        abort(400, f"Search with at most {queries.SEARCH_MAX} characters of a login or name.")
     raw_page = args.get("page", "1") or "1"
     if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
         abort(400, f"Page “{raw_page}” is not a page number (1, 2, 3, ...).")

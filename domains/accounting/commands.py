@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from domains.accounting.rules import Price, billing_day_of, draw_price
 from domains.accounting.tables import (
+    DAY_TOTAL_COLUMNS,
     DAY_TOTAL_SHARDS,
     day_close_payouts,
     day_closes,
@@ -28,7 +29,7 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import UTCDateTime, insert, pg_array, pg_in
+from outbox.db import UTCDateTime, array_literal, insert, pg_array, pg_in
 from outbox.publish import publish_from
 
 PRODUCER = "accounting"
@@ -185,7 +186,6 @@ DAY_TOTAL_OF_KIND = {
     "completion_reward": ("rewards_paid", 1),
     "payout": ("payouts", -1),
 }
-DAY_TOTAL_COLUMNS = ("fees_charged", "rewards_paid", "payouts", "entries")
 
 
 def _day_totals_of(entries: Iterable[tuple[date, str, int]]) -> dict[date, dict[str, int]]:
@@ -239,17 +239,8 @@ def charge_assign_fee(
     now: datetime,
 ) -> bool:
     """Charge the assignee the task's fee, once per assignment (keyed by the causing event)."""
-    price = see_task(session, task_id, now)
-    open_ledger_account(session, assignee, now)
-    return _record_entry(
-        session,
-        account_id=assignee,
-        kind="assign_fee",
-        amount=-price.assign_fee,
-        task_id=task_id,
-        cause_id=cause_id,
-        billing_day=open_billing_day(session, billing_day_of(assigned_at, timezone)),
-        now=now,
+    return _record_task_entry(
+        session, "assign_fee", task_id, assignee, cause_id, assigned_at, timezone, now
     )
 
 
@@ -264,16 +255,23 @@ def credit_completion_reward(
     now: datetime,
 ) -> bool:
     """Credit the assignee the task's reward, once per completion (keyed by the causing event)."""
+    return _record_task_entry(
+        session, "completion_reward", task_id, assignee, cause_id, completed_at, timezone, now
+    )
+
+
+def _record_task_entry(session, kind, task_id, assignee, cause_id, happened_at, timezone, now):
+    """The task's fee (negative) or reward (positive) for the assignee, dated when it happened."""
     price = see_task(session, task_id, now)
     open_ledger_account(session, assignee, now)
     return _record_entry(
         session,
         account_id=assignee,
-        kind="completion_reward",
-        amount=price.completion_reward,
+        kind=kind,
+        amount=-price.assign_fee if kind == "assign_fee" else price.completion_reward,
         task_id=task_id,
         cause_id=cause_id,
-        billing_day=open_billing_day(session, billing_day_of(completed_at, timezone)),
+        billing_day=open_billing_day(session, billing_day_of(happened_at, timezone)),
         now=now,
     )
 
@@ -511,11 +509,6 @@ class Assignment:
     assigned_at: datetime
 
 
-def _array(values) -> str:
-    """A PostgreSQL array literal of ids or integers, parsed by the server at once."""
-    return "{" + ",".join(str(value) for value in values) + "}"
-
-
 FEES_SQL = sa.text(
     """
     INSERT INTO accounting.ledger_entries
@@ -583,7 +576,7 @@ def charge_assign_fees(
                 WHERE a.public_id = v.id
                 """
             ),
-            {"accounts": _array(moved), "sums": _array(moved.values())},
+            {"accounts": array_literal(moved), "sums": array_literal(moved.values())},
         )
     _add_to_day_totals(
         session, _day_totals_of((e.billing_day, "assign_fee", e.amount) for e in entries)
@@ -622,9 +615,9 @@ def _price_unseen(session: Session, tasks: list[str], now: datetime) -> None:
             """
         ).bindparams(sa.bindparam("now", type_=UTCDateTime)),
         {
-            "tasks": _array(tasks),
-            "fees": _array(p.assign_fee for p in prices),
-            "rewards": _array(p.completion_reward for p in prices),
+            "tasks": array_literal(tasks),
+            "fees": array_literal(p.assign_fee for p in prices),
+            "rewards": array_literal(p.completion_reward for p in prices),
             "now": now,
         },
     ).all()

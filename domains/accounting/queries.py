@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from domains.accounting.rules import dollars
 from domains.accounting.tables import (
+    DAY_TOTAL_COLUMNS,
     day_close_payouts,
     day_closes,
     ledger_accounts,
@@ -109,7 +110,7 @@ def _totals_query(start: date, end: date):
     return (
         sa.select(
             totals_table.c.billing_day,
-            *(total(column) for column in ("fees_charged", "rewards_paid", "payouts", "entries")),
+            *(total(column) for column in DAY_TOTAL_COLUMNS),
         )
         .where(totals_table.c.billing_day.between(start, end))
         .group_by(totals_table.c.billing_day)

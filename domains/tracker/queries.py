@@ -11,6 +11,7 @@ from domains.tracker.tables import DONE, OPEN, assignees, tasks
 STATUSES = (OPEN, DONE)
 PAGE_SIZE = 50
 COUNT_CAP = 1_000  # "more than 1,000 tasks" beyond this
+SEARCH_MAX = assignees.c.full_name.type.length  # no parrot's login or name is longer
 
 
 @dataclass(frozen=True)
