@@ -10,14 +10,15 @@ import random
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from domains.accounting.rules import Price, billing_day_of, draw_price
+from domains.accounting.queries import open_billing_day
+from domains.accounting.rules import CloseSchedule, Price, billing_day_of, draw_price
 from domains.accounting.tables import (
     DAY_TOTAL_COLUMNS,
     DAY_TOTAL_SHARDS,
@@ -121,16 +122,6 @@ def describe_task(
 
 
 # --- the ledger -------------------------------------------------------------------------------
-
-
-def open_billing_day(session: Session, day: date) -> date:
-    """The day itself, or the next day whose close has not run yet."""
-    closed = set(
-        session.scalars(sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day >= day))
-    )
-    while day in closed:
-        day += timedelta(days=1)
-    return day
 
 
 def _record_entry(
@@ -279,26 +270,61 @@ def _record_task_entry(session, kind, task_id, assignee, cause_id, happened_at, 
 # --- the day close ----------------------------------------------------------------------------
 
 
+class CloseRefused(Exception):
+    """A close that may not run (a day not begun, or today before its time without "early")."""
+
+
 @dataclass(frozen=True)
 class DayClose:
     billing_day: date
     paid: int  # parrots paid by this run
     total: int  # cents paid by this run
     waiting_for_email: int  # positive balances kept: accounting has no e-mail for them yet
+    already_closed: bool = False  # the day was closed before: this run changed nothing
 
 
-def close_day(session: Session, day: date, now: datetime) -> DayClose:
-    """Pay every positive balance and zero it, once per account and billing day.
+def close_day(
+    session: Session,
+    day: date,
+    now: datetime,
+    *,
+    schedule: CloseSchedule | None = None,
+    closed_by: str | None = None,
+    early: bool = False,
+) -> DayClose:
+    """Close a billing day, once: pay every positive balance and zero it.
+
+    A close is final: a day is recorded closed once (when, by whom or by the schedule), and any
+    later run for it changes nothing. Given the `schedule`, a day that has not begun is refused,
+    and so is today before its scheduled time unless the caller closes it `early` on purpose
+    (what happens later that day then belongs to the next billing day).
 
     Set-based: one INSERT ... SELECT claims the payouts (the unique account+day key makes a
     second or concurrent run claim nothing), one UPDATE moves the balances by what was claimed,
     then entries and events go out in bulk. All in the caller's transaction: a crash halfway
     rolls everything back and a re-run starts clean.
     """
+    is_early = False
+    if schedule is not None:
+        if day > schedule.today(now):
+            raise CloseRefused(
+                f"{day.isoformat()} has not begun yet; a day closes on or after itself."
+            )
+        is_early = schedule.is_early(day, now)
+        if is_early and not early:
+            raise CloseRefused(
+                f"{day} closes on schedule at {schedule.at:%H:%M} ({schedule.timezone}); "
+                "closing it before then must be confirmed as an early close."
+            )
+    recorded = session.execute(
+        insert(session, day_closes)
+        .values(billing_day=day, closed_at=now, closed_by=closed_by, early=is_early)
+        .on_conflict_do_nothing()
+        .returning(day_closes.c.billing_day)
+    ).first()
+    if recorded is None:
+        return DayClose(day, 0, 0, 0, already_closed=True)
     run_id = str(uuid.uuid4())
-    session.execute(
-        insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
-    )
     payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
     claims = sa.select(
         ledger_accounts.c.public_id,

@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from domains.accounting.commands import close_day
-from domains.accounting.rules import billing_day_of
+from domains.accounting.rules import CloseSchedule, billing_day_of
 from outbox.config import Settings
 from outbox.db import Database, utcnow
 
@@ -27,6 +27,10 @@ def close_time(day_close_at: str) -> time:
         return time(hour, minute)
     except ValueError:
         raise ValueError(f"ATES_DAY_CLOSE_AT must be HH:MM, not {day_close_at!r}") from None
+
+
+def close_schedule(day_close_at: str, timezone: str) -> CloseSchedule:
+    return CloseSchedule(timezone, close_time(day_close_at))
 
 
 def close_trigger(day_close_at: str, timezone: str) -> CronTrigger:

@@ -43,3 +43,10 @@ def email_for(session: Session, payment_id: str) -> SentEmail | None:
     columns = [emails.c[name] for name in SentEmail.__dataclass_fields__]
     row = session.execute(sa.select(*columns).where(emails.c.payment_id == payment_id)).first()
     return SentEmail(**row._mapping) if row else None
+
+
+def emails_for(session: Session, payment_ids: list[str]) -> dict[str, SentEmail]:
+    """The sent log's rows of these payments, by payment id (a report's chunk at a time)."""
+    columns = [emails.c[name] for name in SentEmail.__dataclass_fields__]
+    rows = session.execute(sa.select(*columns).where(emails.c.payment_id.in_(payment_ids)))
+    return {str(row.payment_id): SentEmail(**row._mapping) for row in rows}
