@@ -179,15 +179,15 @@ def _close_context(day: date, error: str | None = None) -> dict:
     with _runtime().db.reading() as session:
         closed = queries.closed_day(session, day)
         preview = None if closed else queries.close_preview(session)
-    schedule = _schedule()
+    schedule, begun = _schedule(), day <= today()
     return {
         "day": day,
         "today": today(),
         "closed": closed,
         "preview": preview,
-        "early": schedule.is_early(day, utcnow()),
-        "closes_at": schedule.due_at(day),
-        "next_day": day + timedelta(days=1),
+        "early": begun and schedule.is_early(day, utcnow()),
+        "closes_at": schedule.due_at(day) if begun else None,
+        "next_day": day + timedelta(days=1) if begun else None,
         "zone": schedule.timezone,
         "close_error": error,
     }

@@ -57,8 +57,8 @@ class Report:
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A UTC moment as the company's wall clock (spreadsheets hold no time zone)."""
-    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+    """A UTC moment as the company's wall clock, to the second (spreadsheets hold no zone)."""
+    return moment.astimezone(zone).replace(tzinfo=None, microsecond=0) if moment else None
 
 
 LEDGER = (

@@ -1,18 +1,12 @@
-"""Accounting's pages, the close button and the reports, by role."""
+"""Accounting's pages by role: a parrot's own account, the company's books."""
 
-import io
-import zipfile
 from datetime import timedelta
-from xml.etree import ElementTree
 
 import pytest
 
 from domains.accounting.rules import billing_day_of, dollars
 from outbox.db import utcnow
 from tests.integration.accounting_streams import balances, new_id, published, work
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def today(runtime):
@@ -21,23 +15,6 @@ def today(runtime):
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def read_xlsx(body: bytes) -> list[list]:
-    """The first sheet's rows (xlsxwriter's constant_memory writes inline strings)."""
-    with zipfile.ZipFile(io.BytesIO(body)) as book:
-        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
-    table = []
-    for row in sheet.iter(f"{SHEET}row"):
-        cells = []
-        for cell in row.iter(f"{SHEET}c"):
-            if cell.get("t") == "inlineStr":
-                cells.append(cell.find(f"{SHEET}is/{SHEET}t").text or "")
-            else:
-                number = float(cell.find(f"{SHEET}v").text)
-                cells.append(int(number) if number.is_integer() else number)
-        table.append(cells)
-    return table
 
 
 def test_a_worker_sees_todays_balance_and_the_audit_log_with_titles_and_jira_ids(
