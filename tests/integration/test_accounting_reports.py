@@ -218,6 +218,16 @@ def test_a_parrots_statement_starts_from_the_balance_before_the_range(
     assert cents(body[-1][-1]) == balances(runtime)[kesha.public_id]
 
 
+def test_the_accounting_page_links_every_report_in_both_formats_for_its_range(
+    client, runtime, login_as
+):
+    login_as("accountant")
+    page = client.get("/accounting/company?start=2026-11-01&end=2026-11-07").get_data(as_text=True)
+    for name in ("ledger", "days", "payouts"):
+        for fmt in ("csv", "xlsx"):
+            assert f"/accounting/reports/{name}.{fmt}?start=2026-11-01&amp;end=2026-11-07" in page
+
+
 def test_reports_are_streamed_and_refuse_a_bad_range(client, runtime, login_as):
     login_as("admin")
     assert client.get("/accounting/reports/ledger.csv").is_streamed
