@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from flask_login import current_user
 
 from domains.accounting import commands, queries
+from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, close_once_caught_up
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.schedule import close_schedule, day_to_close
 from outbox.db import utcnow
@@ -209,21 +210,22 @@ def confirm_close():
 def close_day():
     """Close a billing day, once, as confirmed: pay out positive balances, then show the day."""
     day = _day("day", today())
+    schedule, early, by = _schedule(), request.form.get("early") == "yes", current_user.public_id
     try:
-        with _runtime().db.transaction() as session:
-            result = commands.close_day(
-                session,
-                day,
-                utcnow(),
-                schedule=_schedule(),
-                closed_by=str(current_user.public_id),
-                early=request.form.get("early") == "yes",
-            )
-    except commands.CloseRefused as refused:
+        commands.check_close(schedule, day, utcnow(), early=early)  # before waiting for the books
+        result = close_once_caught_up(
+            _runtime().db,
+            lambda session, now: commands.close_day(
+                session, day, now, schedule=schedule, closed_by=str(by), early=early
+            ),
+            BUTTON_WAIT_SECONDS,
+        )
+    except (commands.CloseRefused, BooksBehind) as refused:
+        status = 409 if isinstance(refused, BooksBehind) else 422
         context = _close_context(day, error=str(refused))
         return page_or_fragment(
             "accounting/close.html", "accounting/_close_confirm.html", **context
-        ), 422
+        ), status
     if result.already_closed:
         flash(f"{day.isoformat()} was already closed; nothing was paid again.", "error")
     else:
@@ -336,10 +338,18 @@ def close_day_command(day, early):
         due = day_to_close(now, settings.day_close_at, settings.timezone)
         billing_day = schedule.today(now) if early else due
     try:
-        with runtime.db.transaction() as session:
-            result = commands.close_day(session, billing_day, now, schedule=schedule, early=early)
+        commands.check_close(schedule, billing_day, now, early=early)  # before waiting
+        result = close_once_caught_up(
+            runtime.db,
+            lambda session, now: commands.close_day(
+                session, billing_day, now, schedule=schedule, early=early
+            ),
+            BUTTON_WAIT_SECONDS,
+        )
     except commands.CloseRefused as refused:
         raise click.ClickException(f"{refused} (--early closes today before its time)") from None
+    except BooksBehind as behind:
+        raise click.ClickException(str(behind)) from None
     if result.already_closed:
         click.echo(f"{result.billing_day} was already closed: nothing was paid again")
         return

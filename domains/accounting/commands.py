@@ -314,6 +314,19 @@ class DayClose:
     already_closed: bool = False  # the day was closed before: this run changed nothing
 
 
+def check_close(schedule: CloseSchedule, day: date, now: datetime, *, early: bool) -> bool:
+    """Whether closing `day` at `now` is early; CloseRefused if it may not be closed now."""
+    if day > schedule.today(now):
+        raise CloseRefused(f"{day.isoformat()} has not begun yet; a day closes on or after itself.")
+    is_early = schedule.is_early(day, now)
+    if is_early and not early:
+        raise CloseRefused(
+            f"{day} closes on schedule at {schedule.at:%H:%M} ({schedule.timezone}); "
+            "closing it before then must be confirmed as an early close."
+        )
+    return is_early
+
+
 def close_day(
     session: Session,
     day: date,
@@ -335,18 +348,7 @@ def close_day(
     then entries and events go out in bulk. All in the caller's transaction: a crash halfway
     rolls everything back and a re-run starts clean.
     """
-    is_early = False
-    if schedule is not None:
-        if day > schedule.today(now):
-            raise CloseRefused(
-                f"{day.isoformat()} has not begun yet; a day closes on or after itself."
-            )
-        is_early = schedule.is_early(day, now)
-        if is_early and not early:
-            raise CloseRefused(
-                f"{day} closes on schedule at {schedule.at:%H:%M} ({schedule.timezone}); "
-                "closing it before then must be confirmed as an early close."
-            )
+    is_early = schedule is not None and check_close(schedule, day, now, early=early)
     lock_every_ledger_account(session)  # before any balance moves: see lock_ledger_accounts
     recorded = session.execute(
         insert(session, day_closes)
