@@ -10,7 +10,7 @@ from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import formats, navigation, security
+from web import formats, htmx, navigation, security
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -64,6 +64,7 @@ def create_app(
         app.register_blueprint(module.bp)
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     _register_error_pages(app)
+    htmx.init_app(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(accounting_cli)
