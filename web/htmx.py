@@ -35,9 +35,9 @@ def current_page() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def send_browser_to(url: str) -> Response:
+def send_browser_to(url: str, body: str = "", status: int = 200) -> Response:
     """Make htmx load `url` as a whole page instead of swapping this answer in."""
-    response = make_response("", 200)
+    response = make_response(body, status)
     response.headers["HX-Redirect"] = url
     return response
 
@@ -49,8 +49,9 @@ def init_app(app: Flask) -> None:
     def login_as_a_page(response: Response) -> Response:
         if not is_htmx() or not response.location or response.status_code not in (302, 303):
             return response
-        login = url_for("auth.login")
-        if urlsplit(response.location).path != login:
+        # Flask-Login's answer to a request without a session: the login page with `next`.
+        target = urlsplit(response.location)
+        if target.path != url_for("auth.login") or "next=" not in target.query:
             return response
         return send_browser_to(url_for("auth.login", next=current_page() or request.path))
 
@@ -58,9 +59,11 @@ def init_app(app: Flask) -> None:
     def expired_form(error: CSRFError):
         if not is_htmx():
             return render_template("error.html", code=400, error=error), 400
+        # Still refused (400, nothing done); htmx loads the page instead of pasting an error.
         if not current_user.is_authenticated:
             flash("Your session ended. Log in again to go on where you were.", "info")
-            return send_browser_to(url_for("auth.login", next=current_page()))
-        flash("The page was out of date and has been reloaded: please do that again.", "info")
-        response = send_browser_to(current_page() or url_for("web.home"))
-        return response
+            target = url_for("auth.login", next=current_page())
+        else:
+            flash("The page was out of date and has been reloaded: please do that again.", "info")
+            target = current_page() or url_for("web.home")
+        return send_browser_to(target, body=error.description, status=400)
