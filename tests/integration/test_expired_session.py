@@ -2,7 +2,7 @@
 
 import re
 
-from tests.conftest import fetch_csrf_token, log_in
+from tests.conftest import fetch_csrf_token
 
 ON_MY_TASKS = {"HX-Request": "true", "HX-Current-URL": "http://localhost/tasks/?x=1"}
 
