@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dramatiq
 
-from outbox.db import utcnow
+from ates.database import utcnow
 from outbox.relay import Relay
 
 log = logging.getLogger(__name__)

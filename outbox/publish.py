@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbox.db import UTCDateTime, utcnow
+from ates.database import UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import events
 

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, abort, current_app, request
 from flask.cli import AppGroup
 from flask_login import current_user
 
+from ates.database import utcnow
 from domains.accounting import commands, queries
 from domains.accounting.rules import billing_day_of, dollars
-from outbox.db import utcnow
 from web import accounting_reports as reports
 from web import navigation
 from web.access import ANY_ROLE, allow

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ates.database import UTCDateTime, array_literal, insert, pg_array, pg_in
 from domains.accounting.rules import Price, billing_day_of, draw_price
 from domains.accounting.tables import (
     DAY_TOTAL_COLUMNS,
@@ -29,7 +30,6 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import UTCDateTime, array_literal, insert, pg_array, pg_in
 from outbox.publish import publish_from
 
 PRODUCER = "accounting"

@@ -7,10 +7,11 @@ account; whatever names a task prices it. Fees and rewards are keyed by their ca
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ates.database import utcnow
+from ates.settings import current_settings
 from domains.accounting import commands
 from domains.accounting.rules import split_jira_id
-from outbox import config, consumer
-from outbox.db import utcnow
+from outbox import consumer
 
 c = consumer("accounting")
 
@@ -25,7 +26,7 @@ ACCOUNT_EVENTS = (
 
 def company_timezone() -> ZoneInfo:
     """The company's time zone, from the running process's settings."""
-    return ZoneInfo(config.current().timezone)
+    return ZoneInfo(current_settings().timezone)
 
 
 def _account_changed(session, event):

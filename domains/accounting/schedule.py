@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from ates.database import Database, utcnow
+from ates.settings import Settings
 from domains.accounting.commands import close_day
 from domains.accounting.rules import billing_day_of
-from outbox.config import Settings
-from outbox.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 JOB_ID = "accounting.close_day"

@@ -10,11 +10,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from ates.database import insert, utcnow
 from domains.auth import queries
 from domains.auth.queries import Account
 from domains.auth.tables import ROLES, accounts, login_failures
 from outbox import publish
-from outbox.db import insert, utcnow
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

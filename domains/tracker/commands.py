@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import utcnow
 from domains.tracker.tables import (
     DESCRIPTION_MAX,
     DONE,
@@ -19,7 +20,6 @@ from domains.tracker.tables import (
     tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import utcnow
 from outbox.publish import publish_from
 
 PRODUCER = "tracker"

@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from outbox.config import load_settings
+from ates.settings import load_settings
 from tests.processes import ROOT, app_environment, process, wait_until
 
 BIN = Path(sys.executable).parent
@@ -57,7 +57,7 @@ class Bench:
     def runtime(self):
         """This process's runtime (database and broker) on the benchmark's settings."""
         if self._runtime is None:
-            from domains.runtime import start
+            from ates.bootstrap import start
 
             self._runtime = start(self.settings)
         return self._runtime

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.accounting import commands as accounting_commands
 from domains.accounting import queries as accounting
 from domains.analytics import queries as analytics
 from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
-from outbox.db import utcnow
 
 pytestmark = pytest.mark.usefixtures("session_worker")
 

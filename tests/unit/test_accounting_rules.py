@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ates.settings import load_settings
 from domains.accounting.rules import billing_day_of, dollars, draw_price, split_jira_id
 from domains.accounting.schedule import close_time, day_to_close, next_close, start_scheduler
-from outbox.config import load_settings
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ates.bootstrap import start
+from ates.settings import load_settings
 from domains.accounting import commands
 from domains.accounting.tables import (
     day_close_payouts,
@@ -27,9 +29,7 @@ from domains.accounting.tables import (
     ledger_entries,
     priced_tasks,
 )
-from domains.runtime import start
 from migrations import upgrade
-from outbox.config import load_settings
 from outbox.consumers import apply_batch
 from outbox.events import Event
 from outbox.tables import events, inbox
