@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from flask_login import current_user
 
 from ates.database import utcnow
-from domains.accounting import commands, queries
+from domains.accounting import day_close, queries
 from domains.accounting.rules import billing_day_of, dollars
 from web import accounting_reports as reports
 from web import navigation
@@ -132,7 +132,7 @@ def close_day():
             "accounting/company.html", "accounting/_company_body.html", **context
         ), 422
     with _runtime().db.transaction() as session:
-        result = commands.close_day(session, day, utcnow())
+        result = day_close.close_day(session, day, utcnow())
     context = _company_context(day, *_range(), close_result=result)
     return page_or_fragment("accounting/company.html", "accounting/_company_body.html", **context)
 
@@ -177,7 +177,7 @@ def close_day_command(day):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     billing_day = billing_day or billing_day_of(utcnow(), runtime.settings.timezone)
     with runtime.db.transaction() as session:
-        result = commands.close_day(session, billing_day, utcnow())
+        result = day_close.close_day(session, billing_day, utcnow())
     click.echo(
         f"closed {result.billing_day}: paid {result.paid} parrot(s) ${dollars(result.total)}"
         f"; {result.waiting_for_email} positive balance(s) wait for an e-mail address"

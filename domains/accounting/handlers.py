@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ates.database import utcnow
 from ates.settings import current_settings
-from domains.accounting import commands
+from domains.accounting import accounts, ledger, pricing
 from domains.accounting.rules import split_jira_id
 from outbox import consumer
 
@@ -30,7 +30,7 @@ def company_timezone() -> ZoneInfo:
 
 
 def _account_changed(session, event):
-    commands.record_account(session, event.data, utcnow())
+    accounts.record_account(session, event.data, utcnow())
 
 
 for _name in ACCOUNT_EVENTS:
@@ -44,15 +44,15 @@ def when_task_created_price_it(session, event):
         title, jira_id = split_jira_id(data["title"])
     else:
         title, jira_id = data["title"], data["jira_id"]
-    commands.describe_task(session, data["public_id"], title, jira_id, event.event_version, now)
-    commands.open_ledger_account(session, data["created_by"], now)
+    pricing.describe_task(session, data["public_id"], title, jira_id, event.event_version, now)
+    accounts.open_ledger_account(session, data["created_by"], now)
 
 
 @c.handles("task.added", versions=(1,))
 def when_task_added_price_it(session, event):
     now = utcnow()
-    commands.see_task(session, event.data["public_id"], now)
-    commands.open_ledger_account(session, event.data["added_by"], now)
+    pricing.see_task(session, event.data["public_id"], now)
+    accounts.open_ledger_account(session, event.data["added_by"], now)
 
 
 @c.handles_in_bulk("task.assigned", versions=(1,))
@@ -61,7 +61,7 @@ def when_tasks_assigned_charge_the_fees(session, events):
     timezone, now = company_timezone(), utcnow()
     if session.get_bind().dialect.name == "postgresql":
         assignments = [
-            commands.Assignment(
+            ledger.Assignment(
                 cause_id=e.event_id,
                 task_id=e.data["public_id"],
                 assignee=e.data["assignee"],
@@ -69,11 +69,11 @@ def when_tasks_assigned_charge_the_fees(session, events):
             )
             for e in events
         ]
-        commands.charge_assign_fees(session, assignments, timezone, now)
+        ledger.charge_assign_fees(session, assignments, timezone, now)
         return
     for event in events:
         data = event.data
-        commands.charge_assign_fee(
+        ledger.charge_assign_fee(
             session,
             task_id=data["public_id"],
             assignee=data["assignee"],
@@ -87,7 +87,7 @@ def when_tasks_assigned_charge_the_fees(session, events):
 @c.handles("task.completed", versions=(1,))
 def when_task_completed_credit_the_reward(session, event):
     data = event.data
-    commands.credit_completion_reward(
+    ledger.credit_completion_reward(
         session,
         task_id=data["public_id"],
         assignee=data["assignee"],

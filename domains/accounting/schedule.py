@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from ates.database import Database, utcnow
 from ates.settings import Settings
-from domains.accounting.commands import close_day
+from domains.accounting.day_close import close_day
 from domains.accounting.rules import billing_day_of
 
 log = logging.getLogger(__name__)

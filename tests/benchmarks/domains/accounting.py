@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ates.bootstrap import start
 from ates.settings import load_settings
-from domains.accounting import commands
+from domains.accounting import day_close
 from domains.accounting.tables import (
     day_close_payouts,
     day_closes,
@@ -109,7 +109,7 @@ def main() -> None:
 
 def close(db):
     with db.transaction() as session:
-        return commands.close_day(session, DAY, datetime.now(UTC))
+        return day_close.close_day(session, DAY, datetime.now(UTC))
 
 
 def seed(db, accounts: int, entries: int) -> None:

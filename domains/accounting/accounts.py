@@ -1,0 +1,38 @@
+"""Accounting's copies of the parrots' accounts: a ledger account each, opened on first sight."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ates.database import insert
+from domains.accounting.tables import ledger_accounts
+
+
+def open_ledger_account(session: Session, account_id: str, now: datetime) -> None:
+    """Make the parrot's ledger account if accounting has not heard of them before."""
+    session.execute(
+        insert(session, ledger_accounts)
+        .values(public_id=account_id, version=0, balance=0, opened_at=now)
+        .on_conflict_do_nothing()
+    )
+
+
+def record_account(session: Session, account: dict, now: datetime) -> None:
+    """Keep the account's details from the highest version seen (events carry the whole account)."""
+    open_ledger_account(session, account["public_id"], now)
+    session.execute(
+        sa.update(ledger_accounts)
+        .where(
+            ledger_accounts.c.public_id == account["public_id"],
+            ledger_accounts.c.version < account["version"],
+        )
+        .values(
+            login=account["login"],
+            full_name=account["full_name"],
+            email=account["email"],
+            role=account["role"],
+            active=account["active"],
+            version=account["version"],
+        )
+    )
