@@ -9,7 +9,7 @@ from htmx_flask import Htmx
 from ates.bootstrap import Runtime, start
 from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
-from web import navigation, security
+from web import formats, navigation, security
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -57,6 +57,7 @@ def create_app(
     security.init_app(app, production=settings.production)
     init_login(app)
     navigation.init_app(app)
+    formats.init_app(app, settings.timezone)
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)

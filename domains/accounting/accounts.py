@@ -1,5 +1,6 @@
 """Accounting's copies of the parrots' accounts: a ledger account each, opened on first sight."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,37 @@ def open_ledger_account(session: Session, account_id: str, now: datetime) -> Non
         .values(public_id=account_id, version=0, balance=0, opened_at=now)
         .on_conflict_do_nothing()
     )
+
+
+def lock_ledger_accounts(session: Session, account_ids: Iterable[str], now: datetime) -> None:
+    """Open these parrots' ledger accounts if new and lock them all, in id order, in one statement.
+
+    A handful of accounts receive every fee and reward: every write takes the accounts it
+    touches this way first, so concurrent writers queue for them instead of deadlocking.
+    (The no-op update locks an existing row; SQLite has one writer and needs no lock.)
+    """
+    rows = [
+        {"public_id": account, "version": 0, "balance": 0, "opened_at": now}
+        for account in sorted(set(account_ids))
+    ]
+    if not rows:
+        return
+    statement = insert(session, ledger_accounts).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ledger_accounts.c.public_id],
+            set_={"balance": ledger_accounts.c.balance},
+        )
+    )
+
+
+def lock_every_ledger_account(session: Session) -> None:
+    """Every ledger account, locked in the same id order as `lock_ledger_accounts`."""
+    session.execute(
+        sa.select(ledger_accounts.c.public_id)
+        .order_by(ledger_accounts.c.public_id)
+        .with_for_update()
+    ).all()
 
 
 def record_account(session: Session, account: dict, now: datetime) -> None:

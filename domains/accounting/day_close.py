@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ates.database import UTCDateTime, insert
 from domains.accounting import PRODUCER
+from domains.accounting.accounts import lock_every_ledger_account
 from domains.accounting.ledger import add_to_day_totals, entry_data
 from domains.accounting.tables import (
     DAY_TOTAL_COLUMNS,
@@ -41,6 +42,7 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
     rolls everything back and a re-run starts clean.
     """
     run_id = str(uuid.uuid4())
+    lock_every_ledger_account(session)  # before any balance moves: see lock_ledger_accounts
     session.execute(
         insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
     )

@@ -3,11 +3,12 @@
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import utcnow
+from ates.database import UTCDateTime, utcnow
 from domains.tracker.tables import (
     DESCRIPTION_MAX,
     DONE,
@@ -16,6 +17,8 @@ from domains.tracker.tables import (
     TITLE_MAX,
     assignees,
     eligible,
+    reassigns,
+    task_assignments,
     tasks,
 )
 from outbox import publish, publish_events
@@ -107,6 +110,11 @@ def create_task(
         "created_at": now,
     }
     session.execute(sa.insert(tasks).values(row))
+    session.execute(
+        sa.insert(task_assignments).values(
+            task=row["public_id"], assignment=1, assignee=assignee, assigned_at=now
+        )
+    )
     key, by, at = row["public_id"], row["created_by"], now.isoformat()
     created = {
         "public_id": key,
@@ -149,8 +157,11 @@ def _why_not_completed(session: Session, task: str, by: str) -> str:
     return "This task is no longer yours: it was reassigned to someone else."
 
 
-def reassign_open_tasks(session: Session) -> int:
+def reassign_open_tasks(session: Session, by: str | None = None) -> int:
     """Give every open task an independently drawn eligible assignee; return how many moved.
+
+    The press is kept (who, when, how many) and every moved task's new assignment with it, so a
+    task's page can say which Reassign gave it to whom.
 
     One shuffle at a time: PostgreSQL waits on a transaction-scoped advisory lock; SQLite's
     transactions already hold the write lock from their start (BEGIN IMMEDIATE).
@@ -166,36 +177,62 @@ def reassign_open_tasks(session: Session) -> int:
             )
         return 0
     now = utcnow()
+    press = session.scalar(
+        sa.insert(reassigns)
+        .values(pressed_by=by, pressed_at=now, moved=0)
+        .returning(reassigns.c.id)
+    )
     if postgres:
         # The shuffle and its events in one statement: no 100,000 rows through Python.
-        moved = _reassign_statement(postgres).cte("moved")
-        return publish_from(
+        moved_cte = _reassign_statement(postgres).cte("moved")
+        moved = publish_from(
             session,
             "task.assigned",
             1,
             producer=PRODUCER,
-            source=moved,
-            key=moved.c.public_id,
+            source=moved_cte,
+            key=moved_cte.c.public_id,
             data={
-                "public_id": moved.c.public_id,
-                "assignee": moved.c.assignee,
-                "assignment": moved.c.assignment,
+                "public_id": moved_cte.c.public_id,
+                "assignee": moved_cte.c.assignee,
+                "assignment": moved_cte.c.assignment,
                 "assigned_at": sa.literal(now.isoformat()),
             },
             event_time=now,  # one shuffle, one moment
         )
-    moved = session.execute(_reassign_statement(postgres)).all()
-    at = now.isoformat()
-    assigned = (
-        (task, {"public_id": task, "assignee": assignee, "assignment": n, "assigned_at": at})
-        for task, assignee, n in moved
+    else:
+        rows = session.execute(_reassign_statement(postgres)).all()
+        at = now.isoformat()
+        assigned = (
+            (task, {"public_id": task, "assignee": assignee, "assignment": n, "assigned_at": at})
+            for task, assignee, n in rows
+        )
+        publish_events(
+            session,
+            events_of_one_shape(
+                "task.assigned", 1, producer=PRODUCER, items=assigned, event_time=now
+            ),  # one shuffle, one moment
+        )
+        moved = len(rows)
+    _keep_the_press(session, press, moved, now)
+    return moved
+
+
+def _keep_the_press(session: Session, press: int, moved: int, now: datetime) -> None:
+    """Every open task moved in this press (the shuffle holds the lock): one INSERT ... SELECT."""
+    session.execute(sa.update(reassigns).where(reassigns.c.id == press).values(moved=moved))
+    session.execute(
+        sa.insert(task_assignments).from_select(
+            ["task", "assignment", "assignee", "assigned_at", "reassign"],
+            sa.select(
+                tasks.c.public_id,
+                tasks.c.assignment,
+                tasks.c.assignee,
+                sa.literal(now, UTCDateTime),
+                sa.literal(press, sa.BigInteger),
+            ).where(tasks.c.status == OPEN),
+        )
     )
-    # One shuffle, one moment.
-    publish_events(
-        session,
-        events_of_one_shape("task.assigned", 1, producer=PRODUCER, items=assigned, event_time=now),
-    )
-    return len(moved)
 
 
 def _reassign_statement(postgres: bool):
