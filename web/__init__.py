@@ -62,6 +62,7 @@ def create_app(
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
+    add_status_panel(app, "Scheduled close retrying", accounting_queries.scheduled_close_trouble)
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)

@@ -16,6 +16,7 @@ from domains.accounting.tables import (
     ledger_accounts,
     ledger_entries,
     priced_tasks,
+    scheduled_close_failures,
 )
 from domains.accounting.tables import day_totals as totals_table
 
@@ -230,3 +231,21 @@ def prices_of(session: Session, task_ids: list[str]) -> dict[str, Price]:
         ).where(priced_tasks.c.public_id.in_([str(task) for task in task_ids]))
     )
     return {row.public_id: Price(row.assign_fee, row.completion_reward) for row in rows}
+
+
+def scheduled_close_trouble(session: Session) -> dict | None:
+    """The scheduled close that failed and is being retried, if any (the operations panel)."""
+    failed = session.execute(
+        sa.select(scheduled_close_failures)
+        .order_by(scheduled_close_failures.c.billing_day)
+        .limit(1)
+    ).first()
+    if failed is None:
+        return None
+    return {
+        "Billing day not closed": failed.billing_day.isoformat(),
+        "Failed attempts": failed.attempts,
+        "Last attempt (UTC)": failed.failed_at.strftime("%Y-%m-%d %H:%M"),
+        "Last error": failed.last_error,
+        "Next attempt": "within a few minutes, until the day is closed",
+    }
