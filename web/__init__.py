@@ -1,7 +1,5 @@
 """The web app factory: thin blueprints over domain commands and queries."""
 
-from datetime import timedelta
-
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -9,6 +7,7 @@ from htmx_flask import Htmx
 from ates.bootstrap import Runtime, start
 from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
+from domains.auth import queries as auth_queries
 from web import formats, navigation, security
 from web.access import check_every_route
 from web.accounting import accounting_cli
@@ -45,7 +44,7 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.production,
-        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        REMEMBER_COOKIE_DURATION=auth_queries.SESSION_LIFETIME,
         # A page left open all day must still post: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         # The largest form is a task of a few KB; a bigger body is refused (413) unread.
