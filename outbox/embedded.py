@@ -8,6 +8,7 @@ import dramatiq
 
 from outbox.db import utcnow
 from outbox.relay import Relay
+from outbox.wakeup import doorbell
 
 log = logging.getLogger(__name__)
 
@@ -36,5 +37,6 @@ class EmbeddedWorkers:
 
     def stop(self) -> None:
         self.stop_event.set()
+        doorbell.ring()
         self.thread.join(timeout=5)
         self.worker.stop()

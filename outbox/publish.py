@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from outbox.db import UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import events
+from outbox.wakeup import published
 
 
 def publish(session: Session, name: str, version: int, *, producer: str, key, data: dict) -> Event:
@@ -22,6 +23,8 @@ def publish(session: Session, name: str, version: int, *, producer: str, key, da
 def publish_events(session: Session, batch: Iterable[Event]) -> int:
     """Bulk-insert already validated events (one statement, however many rows)."""
     batch = list(batch)
+    if batch:
+        published(session)
     if len(batch) > 1 and session.get_bind().dialect.name == "postgresql":
         return _publish_recordset(session, batch)
     rows = [
@@ -121,4 +124,5 @@ def publish_from(
     ).one()
     if example is not None:
         registry.validate(name, version, example)
+        published(session)
     return count
