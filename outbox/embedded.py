@@ -12,12 +12,22 @@ from outbox.wakeup import doorbell
 
 log = logging.getLogger(__name__)
 
+WORKER_THREADS = 4
+# How long an idle worker thread waits on the in-memory queue; a message wakes it at once.
+WORKER_TIMEOUT_MS = 100
+
 
 class EmbeddedWorkers:
     def __init__(
-        self, broker: dramatiq.Broker, relay: Relay, retention: timedelta, threads: int = 4
+        self,
+        broker: dramatiq.Broker,
+        relay: Relay,
+        retention: timedelta,
+        threads: int = WORKER_THREADS,
     ):
-        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+        self.worker = dramatiq.Worker(
+            broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS
+        )
         self.relay = relay
         self.retention = retention
         self.stop_event = threading.Event()

@@ -34,15 +34,10 @@ Send = Callable[[str, list[dict]], None]
 
 def message_of(row) -> dict:
     """The broker message of an outbox or archive row."""
-    return {
-        "event_id": str(row.event_id),
-        "event_name": row.event_name,
-        "event_version": row.event_version,
-        "event_time": row.event_time.isoformat(),
-        "producer": row.producer,
-        "key": row.key,
-        "data": row.data,
-    }
+    message = {name: getattr(row, name) for name in ENVELOPE}
+    message["event_id"] = str(row.event_id)
+    message["event_time"] = row.event_time.isoformat()
+    return message
 
 
 def fan_out(rows: Iterable) -> dict[str, list[dict]]:
