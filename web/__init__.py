@@ -10,11 +10,12 @@ from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import navigation, tracing
+from web import navigation, security, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
 from web.cli import analytics_cli, db_cli, events_cli, outbox_cli
+from web.demo import demo_cli
 from web.operations import add_status_panel
 
 BLUEPRINTS = (
@@ -55,6 +56,7 @@ def create_app(
     tracing.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
+    security.init_app(app, production=settings.production)
     init_login(app)
     navigation.init_app(app)
     for module_name in BLUEPRINTS:
@@ -68,6 +70,7 @@ def create_app(
     app.cli.add_command(events_cli)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(auth_cli)
+    app.cli.add_command(demo_cli)
     check_every_route(app)
     if start_workers:
         workers = runtime.embedded_workers()
@@ -78,7 +81,7 @@ def create_app(
 
 
 def _register_error_pages(app: Flask) -> None:
-    for code in (400, 403, 404, 500):
+    for code in (400, 403, 404, 422, 429, 500):
         app.register_error_handler(
             code,
             lambda error, code=code: (render_template("error.html", code=code, error=error), code),
