@@ -101,6 +101,7 @@ class Relay:
         off while the broker is down."""
         failures = 0
         waiter = waiter_for(self.db.url)
+        waiter.listen()
         try:
             while not stop.is_set():
                 try:
@@ -114,7 +115,7 @@ class Relay:
                     stop.wait(min(0.5 * 2**failures, 10))
                     continue
                 if sent < self.batch_size and not stop.is_set():
-                    waiter.wait(self.poll)
+                    waiter.wait(self.poll, stop)
         finally:
             waiter.close()
 

@@ -18,6 +18,19 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "outbox_published"
 _PUBLISHED = "outbox_published"
+# A waiting relay looks at its stop flag this often, however long its poll.
+SLICE_SECONDS = 0.5
+
+
+def _sliced(wait_once, timeout: float, stop: threading.Event | None) -> bool:
+    """Wait up to `timeout` in slices, returning early when woken or stopped."""
+    remaining = timeout
+    while remaining > 0 and not (stop and stop.is_set()):
+        step = min(SLICE_SECONDS, remaining)
+        if wait_once(step):
+            return True
+        remaining -= step
+    return False
 
 
 class Doorbell:
@@ -29,8 +42,11 @@ class Doorbell:
     def ring(self) -> None:
         self._rung.set()
 
-    def wait(self, timeout: float) -> bool:
-        rung = self._rung.wait(timeout)
+    def listen(self) -> None:
+        """Always listening."""
+
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        rung = _sliced(self._rung.wait, timeout, stop)
         # Cleared before the relay looks: a ring after this is seen by the next wait.
         self._rung.clear()
         return rung
@@ -66,11 +82,22 @@ class Listener:
         self.conninfo = url.render_as_string(hide_password=False)
         self.connection = None
 
-    def wait(self, timeout: float) -> bool:
+    def listen(self) -> None:
+        """LISTEN now: the relay listens before it scans, so no commit falls in between."""
+        try:
+            self._connected()
+        except Exception as error:
+            log.warning("relay cannot LISTEN (%s); polling", error)
+
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
         """True when a notification came within `timeout` seconds (then drain the rest)."""
         try:
             connection = self._connected()
-            woken = any(True for _ in connection.notifies(timeout=timeout, stop_after=1))
+            woken = _sliced(
+                lambda step: any(True for _ in connection.notifies(timeout=step, stop_after=1)),
+                timeout,
+                stop,
+            )
             if woken:
                 for _ in connection.notifies(timeout=0.001):
                     pass  # several commits while the relay worked need one pass, not several
@@ -78,7 +105,7 @@ class Listener:
         except Exception as error:  # the database restarting: poll until it is back
             log.warning("relay lost its LISTEN connection (%s); polling", error)
             self.close()
-            threading.Event().wait(timeout)
+            (stop or threading.Event()).wait(timeout)
             return False
 
     def _connected(self):
