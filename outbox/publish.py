@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from outbox import wakeup
 from outbox.db import UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import events
 from outbox.tracing import correlation_of
-from outbox.wakeup import published
 
 
 def publish(session: Session, name: str, version: int, *, producer: str, key, data: dict) -> Event:
@@ -26,7 +26,7 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
     batch = list(batch)
     if not batch:
         return 0
-    published(session)
+    wakeup.published(session)
     cause = correlation_of(session)
     if len(batch) > 1 and session.get_bind().dialect.name == "postgresql":
         return _publish_recordset(session, batch, cause)
@@ -133,5 +133,5 @@ def publish_from(
     ).one()
     if example is not None:
         registry.validate(name, version, example)
-        published(session)
+        wakeup.published(session)
     return count
