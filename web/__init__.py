@@ -1,13 +1,12 @@
 """The web app factory: thin blueprints over domain commands and queries."""
 
-from datetime import timedelta
-
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
+from domains.auth import queries as auth_queries
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
 from web import formats, navigation, security, tracing
@@ -46,7 +45,7 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.production,
-        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        REMEMBER_COOKIE_DURATION=auth_queries.SESSION_LIFETIME,
         # A page left open all day must still post: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         # The largest form is a task of a few KB; a bigger body is refused (413) unread.
