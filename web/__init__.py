@@ -8,7 +8,7 @@ from ates.bootstrap import Runtime, start
 from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
 from domains.auth import queries as auth_queries
-from web import formats, navigation, security
+from web import formats, htmx, navigation, security, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -51,6 +51,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["ates"] = runtime
+    tracing.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.production)
@@ -63,6 +64,7 @@ def create_app(
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     add_status_panel(app, "Scheduled close retrying", accounting_queries.scheduled_close_trouble)
     _register_error_pages(app)
+    htmx.init_app(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(accounting_cli)
