@@ -3,9 +3,7 @@
 from outbox import publish
 
 
-def test_healthz_reports_database_broker_and_outbox_figures_to_an_admin(
-    client, runtime, login_as
-):
+def test_healthz_reports_database_broker_and_outbox_figures_to_an_admin(client, runtime, login_as):
     login_as("admin")
     with runtime.db.transaction() as session:
         publish(session, "probe.happened", 1, producer="probe", key="k", data={"value": 1})
@@ -18,6 +16,7 @@ def test_healthz_reports_database_broker_and_outbox_figures_to_an_admin(
 
 def test_healthz_answers_503_when_the_database_is_down(client, runtime, monkeypatch, login_as):
     login_as("admin")
+
     def broken_transaction():
         raise ConnectionError("database is down")
 
