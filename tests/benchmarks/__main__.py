@@ -20,7 +20,7 @@ def _env_int(name: str, default: int) -> int:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
-    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6,7"))
+    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6,7,8"))
     parser.add_argument("--events", type=int, default=_env_int("BENCH_EVENTS", 100_000))
     parser.add_argument(
         "--reassign",
@@ -94,6 +94,10 @@ def main(argv=None) -> int:
         if 6 in rows:
             throughput.row_relay_memory(bench, args.relay_events)
         if 7 in rows:
+            from tests.benchmarks import latency
+
+            latency.row_latency(bench)
+        if 8 in rows:
             from tests.benchmarks import contention
 
             contention.row_contention(bench, args.contention_tasks, args.accounts)
