@@ -20,25 +20,23 @@ def open_ledger_account(session: Session, account_id: str, now: datetime) -> Non
 
 
 def lock_ledger_accounts(session: Session, account_ids: Iterable[str], now: datetime) -> None:
-    """Open these parrots' ledger accounts if new and lock them all, in id order, in one statement.
+    """Open these parrots' ledger accounts if new and lock them all, in id order.
 
     A handful of accounts receive every fee and reward: every write takes the accounts it
     touches this way first, so concurrent writers queue for them instead of deadlocking.
-    (The no-op update locks an existing row; SQLite has one writer and needs no lock.)
+    (SQLite has one writer and ignores FOR UPDATE.)
     """
-    rows = [
-        {"public_id": account, "version": 0, "balance": 0, "opened_at": now}
-        for account in sorted(set(account_ids))
-    ]
-    if not rows:
+    accounts = sorted(set(account_ids))
+    if not accounts:
         return
-    statement = insert(session, ledger_accounts).values(rows)
+    rows = [{"public_id": a, "version": 0, "balance": 0, "opened_at": now} for a in accounts]
+    session.execute(insert(session, ledger_accounts).values(rows).on_conflict_do_nothing())
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ledger_accounts.c.public_id],
-            set_={"balance": ledger_accounts.c.balance},
-        )
-    )
+        sa.select(ledger_accounts.c.public_id)
+        .where(ledger_accounts.c.public_id.in_(accounts))
+        .order_by(ledger_accounts.c.public_id)
+        .with_for_update()
+    ).all()
 
 
 def lock_every_ledger_account(session: Session) -> None:
