@@ -9,11 +9,11 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask.cli import AppGroup
 from flask_login import current_user
 
-from domains.accounting import commands, queries
+from ates.database import utcnow
+from domains.accounting import day_close, queries
 from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, close_once_caught_up
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.schedule import close_schedule, day_to_close
-from outbox.db import utcnow
 from web import accounting_reports as reports
 from web import navigation
 from web.access import ANY_ROLE, allow
@@ -212,15 +212,15 @@ def close_day():
     day = _day("day", today())
     schedule, early, by = _schedule(), request.form.get("early") == "yes", current_user.public_id
     try:
-        commands.check_close(schedule, day, utcnow(), early=early)  # before waiting for the books
+        day_close.check_close(schedule, day, utcnow(), early=early)  # before waiting for the books
         result = close_once_caught_up(
             _runtime().db,
-            lambda session, now: commands.close_day(
+            lambda session, now: day_close.close_day(
                 session, day, now, schedule=schedule, closed_by=str(by), early=early
             ),
             BUTTON_WAIT_SECONDS,
         )
-    except (commands.CloseRefused, BooksBehind) as refused:
+    except (day_close.CloseRefused, BooksBehind) as refused:
         status = 409 if isinstance(refused, BooksBehind) else 422
         context = _close_context(day, error=str(refused))
         return page_or_fragment(
@@ -236,7 +236,7 @@ def close_day():
     return redirect(target, code=303)
 
 
-def _close_message(result: commands.DayClose) -> str:
+def _close_message(result: day_close.DayClose) -> str:
     parrots = "parrot" if result.paid == 1 else "parrots"
     message = (
         f"Closed {result.billing_day.isoformat()}: paid {result.paid} {parrots}, "
@@ -338,15 +338,15 @@ def close_day_command(day, early):
         due = day_to_close(now, settings.day_close_at, settings.timezone)
         billing_day = schedule.today(now) if early else due
     try:
-        commands.check_close(schedule, billing_day, now, early=early)  # before waiting
+        day_close.check_close(schedule, billing_day, now, early=early)  # before waiting
         result = close_once_caught_up(
             runtime.db,
-            lambda session, now: commands.close_day(
+            lambda session, now: day_close.close_day(
                 session, billing_day, now, schedule=schedule, early=early
             ),
             BUTTON_WAIT_SECONDS,
         )
-    except commands.CloseRefused as refused:
+    except day_close.CloseRefused as refused:
         raise click.ClickException(f"{refused} (--early closes today before its time)") from None
     except BooksBehind as behind:
         raise click.ClickException(str(behind)) from None

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from domains.accounting import commands, queries
+from ates.database import Database, utcnow
+from domains.accounting import queries
+from domains.accounting.day_close import payout_ids
 from domains.sender import queries as sender_queries
-from outbox.db import Database, utcnow
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -138,7 +139,7 @@ def _payout_rows(session, start, end, zone) -> Iterator[tuple]:
 
 
 def _with_emails(session, payouts, zone) -> Iterator[tuple]:
-    ids = {p: commands.payout_ids(p.account_id, p.billing_day)[1] for p in payouts}
+    ids = {p: payout_ids(p.account_id, p.billing_day)[1] for p in payouts}
     emails = sender_queries.emails_for(session, list(ids.values())) if ids else {}
     for payout, payment_id in ids.items():
         email = emails.get(payment_id)

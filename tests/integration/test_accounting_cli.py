@@ -2,8 +2,8 @@
 
 import time
 
+from ates.database import utcnow
 from domains.accounting.schedule import close_schedule, day_to_close
-from outbox.db import utcnow
 from tests.integration.accounting_streams import (
     MOMENT,
     account_event,

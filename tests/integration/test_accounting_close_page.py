@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ates.database import utcnow
 from domains.accounting import queries
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.schedule import close_schedule
-from outbox.db import utcnow
 from tests.integration.accounting_streams import (
     balances,
     feed,

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from ates.database import utcnow
 from domains.accounting.rules import billing_day_of, dollars
-from outbox.db import utcnow
 from tests.integration.accounting_streams import balances, new_id, published, work
 
 

@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from domains.accounting import commands
+from ates.database import utcnow
+from domains.accounting import day_close
 from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import ledger_entries
-from outbox.db import utcnow
 from tests.integration.accounting_streams import balances, work
 from web.accounting_reports import TITLE_ROWS
 
@@ -65,7 +65,7 @@ def books(runtime, make_account):
     while balances(runtime).get(kesha.public_id, 0) <= 0:
         work(runtime, kesha.public_id, title="Feed the parrots")
     with runtime.db.transaction() as session:
-        commands.close_day(session, today(runtime) - timedelta(days=1), utcnow())
+        day_close.close_day(session, today(runtime) - timedelta(days=1), utcnow())
     work(runtime, gosha.public_id, title='=HYPERLINK("http://evil")', complete=False)
     return kesha, gosha
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from domains.accounting import commands, queries
+from ates.database import utcnow
+from domains.accounting import day_close, queries
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.tables import ledger_entries
-from outbox.db import utcnow
 from tests.conftest import log_in
 from tests.integration.accounting_streams import balances, new_id, work
 
@@ -33,7 +33,7 @@ def ledger_sum(runtime, account_id, after_id=0) -> int:
 
 def close(runtime, day):
     with runtime.db.transaction() as session:
-        return commands.close_day(session, day, utcnow())
+        return day_close.close_day(session, day, utcnow())
 
 
 def period(runtime, account_id, **kwargs) -> queries.Statement:

@@ -1,15 +1,15 @@
 """Accounting: who closed a billing day (NULL: the schedule) and whether it closed early
 
-Revision ID: accounting_0003
-Revises: accounting_0002
+Revision ID: accounting_0004
+Revises: accounting_close_failures
 Create Date: 2026-11-29 08:40:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "accounting_0003"
-down_revision = "accounting_0002"
+revision = "accounting_0004"
+down_revision = "accounting_close_failures"
 branch_labels = None
 depends_on = None
 
