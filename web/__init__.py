@@ -9,7 +9,7 @@ from domains.accounting.schedule import start_scheduler
 from domains.auth import queries as auth_queries
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import formats, htmx, navigation, security, tracing
+from web import formats, htmx, metrics, navigation, security, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -19,6 +19,7 @@ from web.operations import add_status_panel
 
 BLUEPRINTS = (
     "web.health",
+    "web.metrics",
     "web.home",
     "web.auth",
     "web.events",
@@ -53,6 +54,7 @@ def create_app(
     )
     app.extensions["ates"] = runtime
     tracing.init_app(app)
+    metrics.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.production)
