@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbox.db import Database, UTCDateTime, pg_array, pg_in, utcnow
+from ates.database import Database, UTCDateTime, pg_array, pg_in, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 from outbox.tracing import caused_by

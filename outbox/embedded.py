@@ -8,7 +8,7 @@ from datetime import timedelta
 import dramatiq
 import sqlalchemy as sa
 
-from outbox.db import Database, utcnow
+from ates.database import Database, utcnow
 from outbox.relay import Relay
 from outbox.tables import events
 from outbox.wakeup import doorbell

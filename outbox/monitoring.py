@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import utcnow
 from outbox.consumers import CONSUMERS
-from outbox.db import utcnow
 from outbox.tables import dead_letters, event_archive, events, inbox
 
 DEAD_LETTERS_SHOWN = 200

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ates.database import Database, pg_in, utcnow
 from outbox import consumers
-from outbox.db import Database, pg_in, utcnow
 from outbox.events import ENVELOPE
 from outbox.tables import dead_letters, event_archive, events, inbox
 from outbox.wakeup import waiter_for
