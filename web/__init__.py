@@ -19,6 +19,7 @@ from web.operations import add_status_panel
 BLUEPRINTS = (
     "web.health",
     "web.home",
+    "web.language",
     "web.auth",
     "web.events",
     "web.operations",
