@@ -1,11 +1,12 @@
 """What the operations page shows: relay throughput and the dead letters waiting for a replay."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from ates.database import utcnow
 from outbox.tables import dead_letters, event_archive
 
@@ -18,26 +19,15 @@ class Minute:
     relayed: int
 
 
-def _minute_of(column, dialect: str):
-    if dialect == "sqlite":
-        return sa.func.strftime("%Y-%m-%d %H:%M", column)
-    return sa.func.date_trunc("minute", column)
-
-
-def _as_minute(value) -> datetime:
-    if isinstance(value, str):  # SQLite: the text of the minute, in UTC
-        return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(second=0, microsecond=0)
-
-
 def relayed_per_minute(session: Session, minutes: int = 15, now: datetime | None = None):
     """Events relayed in each of the last `minutes` whole minutes, oldest first, the current
     (unfinished) minute last; one grouped count over the archive's relay-time index."""
     now = (now or utcnow()).replace(second=0, microsecond=0)
     since = now - timedelta(minutes=minutes - 1)
-    bucket = _minute_of(event_archive.c.relayed_at, session.get_bind().dialect.name)
+    database = backend(session)
+    bucket = database.minute_of(event_archive.c.relayed_at)
     counts = {
-        _as_minute(minute): count
+        database.as_minute(minute): count
         for minute, count in session.execute(
             sa.select(bucket, sa.func.count())
             .where(event_archive.c.relayed_at >= since)

@@ -16,7 +16,7 @@ def healthz():
     runtime = current_app.extensions["ates"]
     body = {"database": "ok", "broker": "ok"}
     try:
-        with runtime.db.transaction() as session:
+        with runtime.db.reading() as session:
             session.execute(sa.text("SELECT 1"))
         body["outbox"] = status(runtime.db).as_dict()
     except Exception as error:

@@ -61,7 +61,7 @@ def index():
     """Outbox figures (polled every few seconds), dead letters with Replay, status panels."""
     runtime = current_app.extensions["ates"]
     outbox = operations.status(runtime.db)
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         minutes = relayed_per_minute(session)
         letters = waiting_dead_letters(session)
         panels = [_panel(session, p) for p in current_app.extensions.get(STATUS_PANELS, [])]

@@ -5,22 +5,33 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import insert
+from ates.backend import backend
+from ates.database import UTCDateTime
 from domains.accounting.tables import ledger_accounts
 
 
-def open_ledger_account(session: Session, account_id: str, now: datetime) -> None:
-    """Make the parrot's ledger account if accounting has not heard of them before."""
+def open_ledger_accounts(session: Session, account_ids: list[str], now: datetime) -> None:
+    """Make the parrots' ledger accounts that accounting has not heard of before (in id order,
+    so concurrent deliveries queue on the same rows instead of deadlocking)."""
+    if not account_ids:
+        return
+    database = backend(session)
+    new = database.records(
+        {"public_id": ledger_accounts.c.public_id.type},
+        [{"public_id": account_id} for account_id in sorted(set(account_ids))],
+        "named",
+    )
+    opened = sa.select(new.c.public_id, sa.literal(0), sa.literal(0), sa.literal(now, UTCDateTime))
     session.execute(
-        insert(session, ledger_accounts)
-        .values(public_id=account_id, version=0, balance=0, opened_at=now)
+        database.insert(ledger_accounts)
+        .from_select(["public_id", "version", "balance", "opened_at"], opened.where(sa.true()))
         .on_conflict_do_nothing()
     )
 
 
 def record_account(session: Session, account: dict, now: datetime) -> None:
     """Keep the account's details from the highest version seen (events carry the whole account)."""
-    open_ledger_account(session, account["public_id"], now)
+    open_ledger_accounts(session, [account["public_id"]], now)
     session.execute(
         sa.update(ledger_accounts)
         .where(

@@ -7,7 +7,7 @@ of times; the pool always ends at the newest version seen.
 
 from sqlalchemy.orm import Session
 
-from ates.database import insert
+from ates.backend import backend
 from domains.tracker.tables import assignees
 from outbox import Event, consumer
 
@@ -27,7 +27,7 @@ def keep_newest_account(session: Session, event: Event) -> None:
     """Insert the account, or replace ours if the event's version is higher."""
     data = event.data
     row = {"public_id": data["public_id"]} | {name: data[name] for name in FIELDS}
-    statement = insert(session, assignees).values(row)
+    statement = backend(session).insert(assignees).values(row)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[assignees.c.public_id],
