@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from ates.database import utcnow
 from ates.settings import current_settings
 from domains.accounting import accounts, ledger, pricing
-from domains.accounting.rules import split_jira_id
 from outbox import consumer
+from outbox.contracts.titles import split_jira_id
 
 c = consumer("accounting")
 
@@ -29,12 +29,12 @@ def company_timezone() -> ZoneInfo:
     return ZoneInfo(current_settings().timezone)
 
 
-def _account_changed(session, event):
+def when_account_changed_keep_it(session, event):
     accounts.record_account(session, event.data, utcnow())
 
 
 for _name in ACCOUNT_EVENTS:
-    c.handles(_name, versions=(1,))(_account_changed)
+    c.handles(_name, versions=(1,))(when_account_changed_keep_it)
 
 
 @c.handles("task.created", versions=(1, 2))

@@ -1,8 +1,7 @@
-"""Accounting's pure rules: prices, entry signs, day totals, Jira ids in old titles, billing days,
+"""Accounting's pure rules: prices, entry signs, day totals, billing days,
 money shown as dollars. No database here."""
 
 import random
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 ASSIGN_FEE_DOLLARS = (10, 20)
 COMPLETION_REWARD_DOLLARS = (20, 40)
-JIRA_IN_TITLE = re.compile(r"\s*\[\s*([A-Z][A-Z0-9]*-[0-9]+)\s*\]\s*")
 
 _draw = random.SystemRandom()
 
@@ -55,15 +53,6 @@ def day_totals_of(entries: Iterable[tuple[date, str, int]]) -> dict[date, dict[s
         totals[DAY_TOTAL_OF_KIND[kind]] += SIGN[kind] * amount
         totals["entries"] += 1
     return days
-
-
-def split_jira_id(title: str) -> tuple[str, str | None]:
-    """`[UBERPOP-42] Feed the parrots` -> (`Feed the parrots`, `UBERPOP-42`) for task.created v1."""
-    match = JIRA_IN_TITLE.search(title)
-    if not match:
-        return title.strip(), None
-    rest = (title[: match.start()] + " " + title[match.end() :]).strip()
-    return (rest or title.strip()), match.group(1)
 
 
 def billing_day_of(moment: datetime, timezone: str | ZoneInfo) -> date:

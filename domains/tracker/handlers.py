@@ -23,7 +23,7 @@ ACCOUNT_EVENTS = (
 FIELDS = ("login", "full_name", "role", "active", "version")
 
 
-def keep_newest_account(session: Session, event: Event) -> None:
+def when_account_changed_keep_the_newest(session: Session, event: Event) -> None:
     """Insert the account, or replace ours if the event's version is higher."""
     data = event.data
     row = {"public_id": data["public_id"]} | {name: data[name] for name in FIELDS}
@@ -38,4 +38,4 @@ def keep_newest_account(session: Session, event: Event) -> None:
 
 
 for _name in ACCOUNT_EVENTS:
-    tracker.handles(_name, versions=(1,))(keep_newest_account)
+    tracker.handles(_name, versions=(1,))(when_account_changed_keep_the_newest)

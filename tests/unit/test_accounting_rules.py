@@ -12,9 +12,9 @@ from domains.accounting.rules import (
     dollars,
     draw_price,
     entry_amount,
-    split_jira_id,
 )
 from domains.accounting.schedule import close_time, day_to_close, next_close, start_scheduler
+from outbox.contracts.titles import split_jira_id
 
 
 @pytest.mark.parametrize(
