@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import UTCDateTime, utcnow
+from outbox import wakeup
 from outbox.events import ENVELOPE, Event, InvalidEvent, registry
 from outbox.tables import events
+from outbox.tracing import correlation_of
 
 
 def publish(session: Session, name: str, version: int, *, producer: str, key, data: dict) -> Event:
@@ -22,7 +24,14 @@ def publish(session: Session, name: str, version: int, *, producer: str, key, da
 
 def publish_events(session: Session, batch: Iterable[Event]) -> int:
     """Bulk-insert already validated events (one statement, however many rows)."""
+    batch = list(batch)
+    if not batch:
+        return 0
+    wakeup.published(session)
+    cause = correlation_of(session)
     rows = [{name: getattr(event, name) for name in ENVELOPE} for event in batch]
+    for row in rows:
+        row["correlation_id"] = row["correlation_id"] or cause
     backend(session).insert_rows(session, events, rows)
     return len(rows)
 
@@ -78,10 +87,12 @@ def publish_from(
         "producer": sa.literal(producer),
         "key": database.as_text(key),
         "data": database.json_object(data),
+        "correlation_id": sa.literal(correlation_of(session), sa.String),
     }
     rows = sa.select(*columns.values()).select_from(source)
     inserted = sa.insert(events).from_select(list(columns), rows)
     count, example = database.insert_counted(session, inserted, events.c.data)
     if example is not None:
         registry.validate(name, version, example)
+        wakeup.published(session)
     return count

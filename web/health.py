@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
+from flask_login import current_user
 
 from outbox.operations import status
 from web.access import public
@@ -12,7 +13,9 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @public
 def healthz():
-    """Database and broker reachable, plus the outbox figures; 503 when either is down."""
+    """Database and broker reachable, plus the outbox figures; 503 when either is down.
+
+    Anyone gets the status word; only a logged-in admin gets the figures behind it."""
     runtime = current_app.extensions["ates"]
     body = {"database": "ok", "broker": "ok"}
     try:
@@ -27,4 +30,10 @@ def healthz():
         except Exception as error:
             body["broker"] = f"down: {type(error).__name__}"
     healthy = body["database"] == "ok" and body["broker"] == "ok"
-    return jsonify(body | {"status": "ok" if healthy else "down"}), 200 if healthy else 503
+    word = "ok" if healthy else "down"
+    shown = body | {"status": word} if _is_admin() else {"status": word}
+    return jsonify(shown), 200 if healthy else 503
+
+
+def _is_admin() -> bool:
+    return current_user.is_authenticated and current_user.role == "admin"

@@ -1,5 +1,6 @@
 """Accounting's copies of the parrots' accounts: a ledger account each, opened on first sight."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,23 +11,52 @@ from ates.database import UTCDateTime
 from domains.accounting.tables import ledger_accounts
 
 
-def open_ledger_accounts(session: Session, account_ids: list[str], now: datetime) -> None:
-    """Make the parrots' ledger accounts that accounting has not heard of before (in id order,
-    so concurrent deliveries queue on the same rows instead of deadlocking)."""
-    if not account_ids:
+def open_ledger_accounts(session: Session, account_ids: Iterable[str], now: datetime) -> None:
+    """Make the parrots' ledger accounts that accounting has not heard of before."""
+    accounts = sorted(set(account_ids))
+    if not accounts:
         return
     database = backend(session)
-    new = database.records(
+    named = database.records(
         {"public_id": ledger_accounts.c.public_id.type},
-        [{"public_id": account_id} for account_id in sorted(set(account_ids))],
+        [{"public_id": account} for account in accounts],
         "named",
     )
-    opened = sa.select(new.c.public_id, sa.literal(0), sa.literal(0), sa.literal(now, UTCDateTime))
+    opened = sa.select(
+        named.c.public_id, sa.literal(0), sa.literal(0), sa.literal(now, UTCDateTime)
+    ).where(sa.true())
     session.execute(
         database.insert(ledger_accounts)
-        .from_select(["public_id", "version", "balance", "opened_at"], opened.where(sa.true()))
+        .from_select(["public_id", "version", "balance", "opened_at"], opened)
         .on_conflict_do_nothing()
     )
+
+
+def lock_ledger_accounts(session: Session, account_ids: Iterable[str], now: datetime) -> None:
+    """Open these parrots' ledger accounts if new and lock them all, in id order.
+
+    A handful of accounts receive every fee and reward: every write takes the accounts it
+    touches this way first, so concurrent writers queue for them instead of deadlocking.
+    """
+    accounts = sorted(set(account_ids))
+    if not accounts:
+        return
+    open_ledger_accounts(session, accounts, now)
+    database = backend(session)
+    public_id = ledger_accounts.c.public_id
+    session.execute(
+        database.for_update(
+            sa.select(public_id)
+            .where(database.among(public_id, accounts, public_id.type))
+            .order_by(public_id)
+        )
+    ).all()
+
+
+def lock_every_ledger_account(session: Session) -> None:
+    """Every ledger account, locked in the same id order as `lock_ledger_accounts`."""
+    query = sa.select(ledger_accounts.c.public_id).order_by(ledger_accounts.c.public_id)
+    session.execute(backend(session).for_update(query)).all()
 
 
 def record_account(session: Session, account: dict, now: datetime) -> None:

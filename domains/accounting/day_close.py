@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ates.backend import Backend, backend
 from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
+from domains.accounting.accounts import lock_every_ledger_account
 from domains.accounting.ledger import add_to_day_totals
 from domains.accounting.rules import DAY_TOTAL_OF_KIND, DAY_TOTALS, entry_amount
 from domains.accounting.tables import (
@@ -38,6 +39,7 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
     rolls everything back and a re-run starts clean.
     """
     run_id = str(uuid.uuid4())
+    lock_every_ledger_account(session)  # before any balance moves: see lock_ledger_accounts
     session.execute(
         backend(session)
         .insert(day_closes)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ates.backend import backend
 from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
-from domains.accounting.accounts import open_ledger_accounts
+from domains.accounting.accounts import lock_ledger_accounts
 from domains.accounting.pricing import see_tasks
 from domains.accounting.rules import DAY_TOTALS, billing_day_of, day_totals_of, entry_amount
 from domains.accounting.tables import (
@@ -75,19 +75,7 @@ def _record_task_entries(session, kind, items: list[TaskEntry], timezone, now) -
         return 0
     database = backend(session)
     see_tasks(session, [item.task_id for item in items], now)
-    accounts = sorted({item.assignee for item in items})
-    open_ledger_accounts(session, accounts, now)
-    session.execute(
-        database.for_update(
-            sa.select(ledger_accounts.c.public_id)
-            .where(
-                database.among(
-                    ledger_accounts.c.public_id, accounts, ledger_accounts.c.public_id.type
-                )
-            )
-            .order_by(ledger_accounts.c.public_id)
-        )
-    ).all()
+    lock_ledger_accounts(session, [item.assignee for item in items], now)
     open_days: dict[date, date] = {}
     happened = []
     for item in items:

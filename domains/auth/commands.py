@@ -1,30 +1,37 @@
 """The only code that writes accounts; every change publishes its account.* event with it."""
 
+import math
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import utcnow
 from domains.auth import queries
-from domains.auth.queries import Account
-from domains.auth.tables import ROLES, accounts, login_failures
+from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
+from domains.auth.tables import ROLES, accounts, login_failures, login_sessions
 from outbox import publish
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 6
+MIN_PASSWORD = 10
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
 
-# Failed logins for one name within FAILURE_WINDOW before it is locked, and for how long.
-MAX_FAILURES = 5
+# Failed logins for one name within FAILURE_WINDOW: the first FREE_FAILURES cost nothing, each
+# one after doubles the wait before that name is checked again, up to MAX_DELAY. A stranger can
+# slow a login by MAX_DELAY at most, never lock it; guessing runs one try per MAX_DELAY at most.
+FREE_FAILURES = 3
+MAX_DELAY = timedelta(seconds=60)
 FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_FOR = timedelta(minutes=5)
 
 passwords = PasswordHasher()
 _DUMMY_HASH = None
@@ -61,7 +68,7 @@ def create_account(
     """Open an account with an initial password; publishes account.created."""
     login = (login or "").strip().lower()
     errors = _check_login(session, login) | _check_details(full_name, email)
-    errors |= _check_role(role) | _check_password(password)
+    errors |= _check_role(role) | _check_password(password, login)
     if errors:
         raise AccountError(errors)
     now = utcnow()
@@ -92,15 +99,19 @@ def update_account(session: Session, public_id: str, *, full_name: str, email: s
 
 
 def change_role(session: Session, public_id: str, role: str) -> Account:
-    """Give the account another role; publishes account.role_changed."""
+    """Give the account another role and end its sessions; publishes account.role_changed."""
     if errors := _check_role(role):
         raise AccountError(errors)
-    return _change(session, public_id, "account.role_changed", role=role)
+    account = _change(session, public_id, "account.role_changed", role=role)
+    end_all_sessions(session, public_id)
+    return account
 
 
 def deactivate(session: Session, public_id: str) -> Account:
-    """No more login and no new tasks; publishes account.deactivated."""
-    return _change(session, public_id, "account.deactivated", active=False)
+    """No more login, its sessions ended, no new tasks; publishes account.deactivated."""
+    account = _change(session, public_id, "account.deactivated", active=False)
+    end_all_sessions(session, public_id)
+    return account
 
 
 def reactivate(session: Session, public_id: str) -> Account:
@@ -109,38 +120,89 @@ def reactivate(session: Session, public_id: str) -> Account:
 
 
 def set_password(session: Session, public_id: str, password: str) -> None:
-    """A new password (no event: no other domain knows passwords)."""
-    if errors := _check_password(password):
+    """A new password, and every session ended (no event: no other domain knows passwords)."""
+    account = _require(session, public_id)
+    if errors := _check_password(password, account.login):
         raise AccountError(errors)
-    _require(session, public_id)
     session.execute(
         sa.update(accounts)
         .where(accounts.c.public_id == public_id)
         .values(password_hash=passwords.hash(password), updated_at=utcnow())
     )
+    end_all_sessions(session, public_id)
+
+
+def start_session(session: Session, public_id: str, user_agent: str = "") -> str:
+    """A new login session for the account; the token goes into its cookies, only its hash
+    into the table."""
+    now = utcnow()
+    session.execute(
+        sa.delete(login_sessions).where(login_sessions.c.started_at < now - SESSION_LIFETIME)
+    )
+    token = secrets.token_urlsafe(32)
+    session.execute(
+        sa.insert(login_sessions).values(
+            token_hash=token_hash(token),
+            account_id=str(public_id),
+            started_at=now,
+            user_agent=(user_agent or "")[:200],
+        )
+    )
+    return token
+
+
+def end_session(session: Session, token: str) -> None:
+    """Log this session out for good: its cookies, wherever copied, stand for nobody now."""
+    session.execute(
+        sa.delete(login_sessions).where(login_sessions.c.token_hash == token_hash(token))
+    )
+
+
+def end_other_sessions(session: Session, public_id: str, keep: str) -> int:
+    """Log the account out everywhere but the session `keep`; how many were ended."""
+    return session.execute(
+        sa.delete(login_sessions).where(
+            login_sessions.c.account_id == str(public_id),
+            login_sessions.c.token_hash != token_hash(keep),
+        )
+    ).rowcount
+
+
+def end_all_sessions(session: Session, public_id: str) -> None:
+    session.execute(sa.delete(login_sessions).where(login_sessions.c.account_id == str(public_id)))
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
     account: Account | None
     message: str = ""
+    retry_after: int = 0  # seconds before this login name is checked again; 0: no delay
+
+
+def delay_after(failures: int) -> timedelta:
+    """The wait after this many failures in a row: none, then 1 s, 2 s, 4 s... up to MAX_DELAY."""
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(MAX_DELAY, timedelta(seconds=2 ** min(failures - FREE_FAILURES - 1, 16)))
 
 
 def authenticate(
     session: Session, login: str, password: str, now: datetime | None = None
 ) -> LoginOutcome:
-    """Check a login; failures are counted per login name and lock it for a while."""
+    """Check a login; failures are counted per login name and delay its next check."""
     now = now or utcnow()
     login = (login or "").strip().lower()[:64]
     failures = session.execute(
         sa.select(login_failures).where(login_failures.c.login == login)
     ).first()
-    if failures and failures.locked_until and failures.locked_until > now:
-        minutes = max(1, round((failures.locked_until - now).total_seconds() / 60))
+    if failures and failures.next_try_at and failures.next_try_at > now:
+        # Not checked, not counted: a guesser hammering the name does not stretch the wait.
+        seconds = math.ceil((failures.next_try_at - now).total_seconds())
         return LoginOutcome(
             None,
-            f"Too many failed attempts for this login. It is locked; try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}.",
+            f"Too many failed attempts for this login; try again in {seconds} "
+            f"second{'s' if seconds != 1 else ''}.",
+            retry_after=seconds,
         )
     row = session.execute(
         sa.select(accounts.c.public_id, accounts.c.password_hash, accounts.c.active).where(
@@ -190,16 +252,19 @@ def _count_failure(session: Session, login: str, now: datetime) -> None:
             },
         )
     )
-    session.execute(
-        sa.update(login_failures)
-        .where(login_failures.c.login == login, login_failures.c.failures >= MAX_FAILURES)
-        .values(failures=0, locked_until=now + LOCK_FOR)
+    failures = session.scalar(
+        sa.select(login_failures.c.failures).where(login_failures.c.login == login)
     )
+    if delay := delay_after(failures):
+        session.execute(
+            sa.update(login_failures)
+            .where(login_failures.c.login == login)
+            .values(next_try_at=now + delay)
+        )
     # Names tried once and forgotten (typos, guesses) do not pile up.
     session.execute(
         sa.delete(login_failures).where(
-            login_failures.c.last_failed_at < now - FAILURE_WINDOW - LOCK_FOR,
-            sa.or_(login_failures.c.locked_until.is_(None), login_failures.c.locked_until < now),
+            login_failures.c.last_failed_at < now - FAILURE_WINDOW - MAX_DELAY
         )
     )
 
@@ -255,9 +320,18 @@ def _check_details(full_name: str, email: str) -> dict[str, str]:
         errors["full_name"] = "Keep the full name under 200 characters."
     if not email:
         errors["email"] = "Give an e-mail address."
-    elif len(email) > 254 or not EMAIL.match(email):
+    elif len(email) > 254 or not _is_email(email):
         errors["email"] = "This is not an e-mail address (like kesha@uberpopug.example)."
     return errors
+
+
+def _is_email(address: str) -> bool:
+    # The syntax only: deliverability would ask DNS on every save.
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _check_role(role: str) -> dict[str, str]:
@@ -266,7 +340,20 @@ def _check_role(role: str) -> dict[str, str]:
     return {}
 
 
-def _check_password(password: str) -> dict[str, str]:
-    if len(password or "") < MIN_PASSWORD:
+def _check_password(password: str, login: str) -> dict[str, str]:
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         return {"password": f"Use at least {MIN_PASSWORD} characters."}
+    if not password.strip():
+        return {"password": "Use a password that is not only spaces."}
+    if password.strip().lower() == login.strip().lower():
+        return {"password": "Use a password that is not your login."}
+    if password.lower() in _common_passwords():
+        return {"password": "This password is too common; guessers try it first."}
     return {}
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

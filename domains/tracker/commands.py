@@ -3,12 +3,13 @@
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ates.backend import Backend, backend
-from ates.database import utcnow
+from ates.database import UTCDateTime, utcnow
 from domains.tracker.tables import (
     DESCRIPTION_MAX,
     DONE,
@@ -17,6 +18,8 @@ from domains.tracker.tables import (
     TITLE_MAX,
     assignees,
     eligible,
+    reassigns,
+    task_assignments,
     tasks,
 )
 from outbox import publish
@@ -108,6 +111,11 @@ def create_task(
         "created_at": now,
     }
     session.execute(sa.insert(tasks).values(row))
+    session.execute(
+        sa.insert(task_assignments).values(
+            task=row["public_id"], assignment=1, assignee=assignee, assigned_at=now
+        )
+    )
     key, by, at = row["public_id"], row["created_by"], now.isoformat()
     created = {
         "public_id": key,
@@ -150,8 +158,11 @@ def _why_not_completed(session: Session, task: str, by: str) -> str:
     return "This task is no longer yours: it was reassigned to someone else."
 
 
-def reassign_open_tasks(session: Session) -> int:
+def reassign_open_tasks(session: Session, by: str | None = None) -> int:
     """Give every open task an independently drawn eligible assignee; return how many moved.
+
+    The press is kept (who, when, how many) and every moved task's new assignment with it, so a
+    task's page can say which Reassign gave it to whom.
 
     One shuffle at a time (the backend's transaction lock). The shuffle and its events are one
     UPDATE feeding one INSERT: no 100,000 rows through Python where the database can help it.
@@ -166,22 +177,46 @@ def reassign_open_tasks(session: Session) -> int:
             )
         return 0
     now = utcnow()
-    with database.modified(session, _reassign_statement(database), "moved") as moved:
-        return publish_from(
+    press = session.scalar(
+        sa.insert(reassigns)
+        .values(pressed_by=by, pressed_at=now, moved=0)
+        .returning(reassigns.c.id)
+    )
+    with database.modified(session, _reassign_statement(database), "moved") as moved_rows:
+        moved = publish_from(
             session,
             "task.assigned",
             1,
             producer=PRODUCER,
-            source=moved,
-            key=moved.c.public_id,
+            source=moved_rows,
+            key=moved_rows.c.public_id,
             data={
-                "public_id": moved.c.public_id,
-                "assignee": moved.c.assignee,
-                "assignment": moved.c.assignment,
+                "public_id": moved_rows.c.public_id,
+                "assignee": moved_rows.c.assignee,
+                "assignment": moved_rows.c.assignment,
                 "assigned_at": sa.literal(now.isoformat()),
             },
             event_time=now,  # one shuffle, one moment
         )
+    _keep_the_press(session, press, moved, now)
+    return moved
+
+
+def _keep_the_press(session: Session, press: int, moved: int, now: datetime) -> None:
+    """Every open task moved in this press (the shuffle holds the lock): one INSERT ... SELECT."""
+    session.execute(sa.update(reassigns).where(reassigns.c.id == press).values(moved=moved))
+    session.execute(
+        sa.insert(task_assignments).from_select(
+            ["task", "assignment", "assignee", "assigned_at", "reassign"],
+            sa.select(
+                tasks.c.public_id,
+                tasks.c.assignment,
+                tasks.c.assignee,
+                sa.literal(now, UTCDateTime),
+                sa.literal(press, sa.BigInteger),
+            ).where(tasks.c.status == OPEN),
+        )
+    )
 
 
 def _reassign_statement(database: Backend):

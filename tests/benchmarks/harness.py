@@ -83,10 +83,10 @@ class Bench:
         for key in client.scan_iter(f"{self.settings.broker_namespace}*"):
             client.delete(key)
 
-    def worker(self, module: str, name: str, **extra_env):
-        """`dramatiq <module>` with this run's processes and threads."""
-        args = [str(BIN / "dramatiq"), module, "--processes", str(self.processes)]
-        args += ["--threads", str(self.threads)]
+    def worker(self, module: str, name: str, processes=None, threads=None, **extra_env):
+        """`dramatiq <module>` with this run's processes and threads (unless given)."""
+        args = [str(BIN / "dramatiq"), module, "--processes", str(processes or self.processes)]
+        args += ["--threads", str(threads or self.threads)]
         env = self.env | {k: str(v) for k, v in extra_env.items()}
         return self._run(args, env, name)
 

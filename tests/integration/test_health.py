@@ -3,7 +3,8 @@
 from outbox import publish
 
 
-def test_healthz_reports_database_broker_and_outbox_figures(client, runtime):
+def test_healthz_reports_database_broker_and_outbox_figures_to_an_admin(client, runtime, login_as):
+    login_as("admin")
     with runtime.db.transaction() as session:
         publish(session, "probe.happened", 1, producer="probe", key="k", data={"value": 1})
     response = client.get("/healthz")
@@ -13,7 +14,9 @@ def test_healthz_reports_database_broker_and_outbox_figures(client, runtime):
     assert body["outbox"]["pending"] == 1 and body["outbox"]["dead_letters"] == {}
 
 
-def test_healthz_answers_503_when_the_database_is_down(client, runtime, monkeypatch):
+def test_healthz_answers_503_when_the_database_is_down(client, runtime, monkeypatch, login_as):
+    login_as("admin")
+
     def broken_transaction():
         raise ConnectionError("database is down")
 
@@ -21,3 +24,14 @@ def test_healthz_answers_503_when_the_database_is_down(client, runtime, monkeypa
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "down: ConnectionError"
+
+
+def test_healthz_gives_anonymous_callers_and_other_roles_only_the_status_word(
+    app, client, runtime, make_account
+):
+    from tests.conftest import log_in
+
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    manager = make_account("manager")
+    log_in(client, manager.login, manager.password)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
