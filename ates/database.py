@@ -157,5 +157,10 @@ class Database:
             with session.begin():
                 yield session
 
+    def ping(self) -> None:
+        """Raise unless the database answers."""
+        with self.reading() as session:
+            session.execute(sa.text("SELECT 1"))
+
     def dispose(self) -> None:
         self.engine.dispose()
