@@ -1,7 +1,7 @@
 """What the operations page and the metrics show: relay throughput, consumer lag, dead letters."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -76,16 +76,14 @@ def consumer_lag(session: Session, now: datetime | None = None) -> dict[str, tup
     so a scrape stays cheap however long the outbox keeps relayed rows."""
     now = now or utcnow()
     since = now - timedelta(minutes=LAG_WINDOW_MINUTES)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    # Dead letters keep the id as the message had it; SQLite stores UUIDs as bare hex.
-    buried_id = (
-        sa.func.replace(dead_letters.c.event_id, "-", "") if sqlite else dead_letters.c.event_id
-    )
-    event_id = events.c.event_id if sqlite else sa.cast(events.c.event_id, sa.String)
+    # Dead letters keep the id as the message had it: the text of the UUID.
+    event_id = backend(session).as_text(events.c.event_id)
     lag = {}
     for name, consumer in sorted(CONSUMERS.items()):
         handled = sa.exists().where(inbox.c.consumer == name, inbox.c.event_id == events.c.event_id)
-        buried = sa.exists().where(dead_letters.c.consumer == name, buried_id == event_id)
+        buried = sa.exists().where(
+            dead_letters.c.consumer == name, dead_letters.c.event_id == event_id
+        )
         count, oldest = session.execute(
             sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
                 events.c.relayed_at >= since,
