@@ -15,7 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from ates.database import insert, utcnow
+from ates.backend import backend
+from ates.database import utcnow
 from domains.auth import queries
 from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
 from domains.auth.tables import LANGUAGES, ROLES, accounts, login_failures, login_sessions
@@ -248,7 +249,9 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 
 def _count_failure(session: Session, login: str, now: datetime) -> None:
-    statement = insert(session, login_failures).values(login=login, failures=1, last_failed_at=now)
+    statement = (
+        backend(session).insert(login_failures).values(login=login, failures=1, last_failed_at=now)
+    )
     stale = login_failures.c.last_failed_at < now - FAILURE_WINDOW
     session.execute(
         statement.on_conflict_do_update(

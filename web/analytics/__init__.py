@@ -63,7 +63,7 @@ def dashboard():
     """Today's earnings, parrots in the red and most expensive tasks; a range with its chart."""
     today = company_today()
     start, end, errors = parse_range(request.args, today)
-    with current_app.extensions["ates"].db.transaction() as session:
+    with current_app.extensions["ates"].db.reading() as session:
         headline = queries.today_figures(session, today)
         figures = None if errors else queries.range_figures(session, start, end)
     response = page_or_fragment(
