@@ -139,10 +139,13 @@ def _payout_rows(session, start, end, zone) -> Iterator[tuple]:
 
 
 def _with_emails(session, payouts, zone) -> Iterator[tuple]:
-    ids = {p: payout_ids(p.account_id, p.billing_day)[1] for p in payouts}
-    emails = sender_queries.emails_for(session, list(ids.values())) if ids else {}
-    for payout, payment_id in ids.items():
-        email = emails.get(payment_id)
+    emails = sender_queries.emails_for_payouts(
+        session, [(p.account_id, p.billing_day) for p in payouts]
+    )
+    for payout in payouts:
+        email = emails.get((payout.account_id, payout.billing_day))
+        # Not e-mailed yet (the sender has not heard of it): the id the close gave it.
+        payment_id = email.payment_id if email else payout_ids(session, *_key(payout))[1]
         yield (
             payout.billing_day,
             _local(payout.closed_at, zone),
@@ -166,6 +169,10 @@ STATEMENT = (
     Column("Amount ($)", DOLLARS, 14, total=True),
     Column("Balance ($)", DOLLARS, 14),
 )
+
+
+def _key(payout) -> tuple[str, date]:
+    return payout.account_id, payout.billing_day
 
 
 def statement_rows(account_id: str):
@@ -213,8 +220,7 @@ def build(
     )
 
     def rows():
-        # A transaction: PostgreSQL streams through a server-side cursor only inside one.
-        with db.transaction() as session:
+        with db.reading(snapshot=True) as session:  # one snapshot, streamed
             yield from report.rows(session, start, end, zone)
 
     if fmt == "csv":

@@ -8,9 +8,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.accounting.rules import Price, dollars
+from domains.accounting.rules import DAY_TOTALS, Price, dollars
 from domains.accounting.tables import (
-    DAY_TOTAL_COLUMNS,
     day_close_payouts,
     day_closes,
     ledger_accounts,
@@ -111,7 +110,7 @@ def _totals_query(start: date, end: date):
     return (
         sa.select(
             totals_table.c.billing_day,
-            *(total(column) for column in DAY_TOTAL_COLUMNS),
+            *(total(column) for column in DAY_TOTALS),
         )
         .where(totals_table.c.billing_day.between(start, end))
         .group_by(totals_table.c.billing_day)
@@ -140,9 +139,9 @@ def every_day(days: Iterable[DayTotals], start: date, end: date) -> Iterator[Day
 
 def range_total(days: Iterable[DayTotals], start: date) -> DayTotals:
     """The days' totals added up (dated with the range's first day)."""
-    sums = dict.fromkeys(DAY_TOTAL_COLUMNS, 0)
+    sums = dict.fromkeys(DAY_TOTALS, 0)
     for found in days:
-        for column in DAY_TOTAL_COLUMNS:
+        for column in DAY_TOTALS:
             sums[column] += getattr(found, column)
     return DayTotals(start, **sums)
 

@@ -85,7 +85,6 @@ day_totals = sa.Table(
     sa.Column("entries", sa.Integer, nullable=False),
     schema="accounting",
 )
-DAY_TOTAL_COLUMNS = ("fees_charged", "rewards_paid", "payouts", "entries")
 
 # A billing day once its close has run (once: a close is final): later entries dated that day
 # go to the next open day. `closed_by` is the accountant or admin who pressed it, NULL for the

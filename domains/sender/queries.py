@@ -45,8 +45,26 @@ def email_for(session: Session, payment_id: str) -> SentEmail | None:
     return SentEmail(**row._mapping) if row else None
 
 
-def emails_for(session: Session, payment_ids: list[str]) -> dict[str, SentEmail]:
-    """The sent log's rows of these payments, by payment id (a report's chunk at a time)."""
+def emails_for_payouts(
+    session: Session, payouts: list[tuple[str, date]]
+) -> dict[tuple[str, date], SentEmail]:
+    """The sent log's rows of these payouts (account, billing day), a report's chunk at a time."""
+    if not payouts:
+        return {}
     columns = [emails.c[name] for name in SentEmail.__dataclass_fields__]
-    rows = session.execute(sa.select(*columns).where(emails.c.payment_id.in_(payment_ids)))
-    return {str(row.payment_id): SentEmail(**row._mapping) for row in rows}
+    days = [day for _, day in payouts]
+    rows = session.execute(
+        sa.select(emails.c.account, *columns).where(
+            emails.c.account.in_({account for account, _ in payouts}),
+            emails.c.billing_day.between(min(days), max(days)),
+        )
+    )
+    wanted = set(payouts)
+    found = {}
+    for row in rows:
+        key = (str(row.account), row.billing_day)
+        if key in wanted:
+            found[key] = SentEmail(
+                **{name: row._mapping[name] for name in SentEmail.__dataclass_fields__}
+            )
+    return found
