@@ -19,7 +19,7 @@ from ates.backend import backend
 from ates.database import utcnow
 from domains.auth import queries
 from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
-from domains.auth.tables import ROLES, accounts, login_failures, login_sessions
+from domains.auth.tables import LANGUAGES, ROLES, accounts, login_failures, login_sessions
 from outbox import publish
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -117,6 +117,16 @@ def deactivate(session: Session, public_id: str) -> Account:
 def reactivate(session: Session, public_id: str) -> Account:
     """Let a deactivated account back in; publishes account.reactivated."""
     return _change(session, public_id, "account.reactivated", active=True)
+
+
+def choose_language(session: Session, public_id: str, language: str | None) -> None:
+    """The interface language of the account (None: the browser's); no other domain needs it."""
+    if language is not None and language not in LANGUAGES:
+        raise AccountError({"language": f"Choose one of {', '.join(LANGUAGES)}."})
+    _require(session, public_id)
+    session.execute(
+        sa.update(accounts).where(accounts.c.public_id == public_id).values(language=language)
+    )
 
 
 def set_password(session: Session, public_id: str, password: str) -> None:
