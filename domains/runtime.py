@@ -13,7 +13,7 @@ import dramatiq
 
 from domains import DOMAINS
 from outbox import config
-from outbox.broker import declare_actors, setup_broker
+from outbox.broker import declare_actors, setup_broker, waiting
 from outbox.config import Settings, load_settings
 from outbox.db import Database, configure_database
 from outbox.embedded import EmbeddedWorkers
@@ -34,7 +34,12 @@ class Runtime:
         self.actors[consumer_name].send(messages)
 
     def relay(self) -> Relay:
-        return Relay(self.db, self.send)
+        return Relay(
+            self.db,
+            self.send,
+            redeliver_after=timedelta(seconds=self.settings.redeliver_after_seconds),
+            waiting=lambda consumer_name: waiting(self.broker, consumer_name),
+        )
 
     @property
     def retention(self) -> timedelta:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import dramatiq
 
-from outbox.db import utcnow
 from outbox.relay import Relay
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ class EmbeddedWorkers:
         self.worker.start()
         # The in-memory broker forgot what it held when the process last stopped: re-send
         # everything relayed that a consumer has neither handled nor buried.
-        resent = self.relay.resend(utcnow() - self.retention, only_unhandled=True)
+        resent = self.relay.redeliver(everything=True)
         if resent:
             log.info("re-sent %d events the last run had not handled", resent)
         self.thread.start()

@@ -208,7 +208,7 @@ def test_the_embedded_default_resends_what_the_lost_in_memory_broker_held(runtim
     publish_probe(runtime, 2)
     # Relayed into an in-memory broker that then died with the process, unhandled.
     Relay(runtime.db, send=lambda consumer_name, messages: None).relay_once()
-    resent = runtime.relay().resend(utcnow() - timedelta(days=1), only_unhandled=True)
+    resent = runtime.relay().redeliver(everything=True)
     assert resent == 2  # event 2, once for each consumer; event 1 was handled already
     deliver()
     assert effect_values(runtime) == [1, 2]
