@@ -18,6 +18,7 @@ $(BIN)/activate: setup.cfg
 run: $(BIN)/activate
 	$(FLASK) db upgrade
 	$(FLASK) auth seed-demo
+	$(FLASK) demo history
 	PORT=$(PORT) $(BIN)/python -m web
 
 test: test-embedded test-services

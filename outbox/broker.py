@@ -112,7 +112,8 @@ def _declare(broker, db, consumer_name, backoff: tuple[int, int]) -> dramatiq.Ac
         attempts = _retries_so_far() + 1
         with db.transaction() as session:
             if _failing_for() >= timedelta(seconds=config.current().give_up_after_seconds):
-                consumers.bury(session, consumer_name, message, f"retries exhausted: {error}", attempts)
+                reason = f"retries exhausted: {error}"
+                consumers.bury(session, consumer_name, message, reason, attempts)
                 return
             retry_at = utcnow() + deliveries.backoff_ceiling(attempts - 1, *backoff)
             owed_again = retry_at + timedelta(seconds=config.current().redeliver_after_seconds)

@@ -10,7 +10,7 @@ table names must be unique across domains; `tests/unit/test_tables.py` guards th
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -87,8 +87,22 @@ def insert(session: Session, table: sa.Table):
     return dialect.insert(table)
 
 
+# Zero except while the demo company's past week is written (`set_clock`).
+_clock_shift = timedelta(0)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _clock_shift
+
+
+def set_clock(moment: datetime | None) -> None:
+    """Make every `utcnow()` of this process read as `moment` from now on (None: the real time).
+
+    Only the demo history uses it: the real commands and consumers then write a week of past
+    tasks, entries, closes and e-mails at the times they claim, with nothing faked around them.
+    """
+    global _clock_shift
+    _clock_shift = timedelta(0) if moment is None else moment - datetime.now(UTC)
 
 
 def is_sqlite(url: str) -> bool:

@@ -2,11 +2,15 @@
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import dramatiq
+import sqlalchemy as sa
 
+from outbox.db import Database
 from outbox.relay import Relay
+from outbox.tables import events
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +41,27 @@ class EmbeddedWorkers:
         self.stop_event.set()
         self.thread.join(timeout=5)
         self.worker.stop()
+
+
+def settle(
+    db: Database,
+    relay: Relay,
+    broker: dramatiq.Broker,
+    worker: dramatiq.Worker,
+    timeout: float = 60,
+) -> None:
+    """Relay every pending event and wait until the consumers handled it and what followed."""
+    deadline = time.monotonic() + timeout
+    quiet_rounds = 0
+    while quiet_rounds < 2:
+        if time.monotonic() > deadline:
+            raise TimeoutError("events did not settle")
+        sent = relay.drain()
+        for queue in broker.get_declared_queues():
+            broker.join(queue, timeout=int(timeout * 1000))
+        worker.join()
+        with db.transaction() as session:
+            pending = session.scalar(
+                sa.select(sa.func.count()).where(events.c.relayed_at.is_(None))
+            )
+        quiet_rounds = quiet_rounds + 1 if sent == 0 and pending == 0 else 0

@@ -20,7 +20,6 @@ import dataclasses
 import itertools
 import os
 import re
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -35,11 +34,10 @@ import tests.probe.accounts  # noqa: F401
 from domains.auth import commands as auth_commands
 from domains.runtime import Runtime, start
 from migrations import upgrade
-from outbox import config
+from outbox import config, embedded
 from outbox.broker import declare_actors, setup_broker
 from outbox.config import load_settings
 from outbox.db import is_sqlite, metadata
-from outbox.tables import events
 from tests.probe import probe_metadata
 from tests.processes import PrivateRedis
 
@@ -155,21 +153,7 @@ def deliver(runtime, session_worker):
     """Relay every pending event and wait until every consumer has handled what followed."""
 
     def settle(timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        relay = runtime.relay()
-        quiet_rounds = 0
-        while quiet_rounds < 2:
-            if time.monotonic() > deadline:
-                raise TimeoutError("events did not settle")
-            sent = relay.drain()
-            for queue in runtime.broker.get_declared_queues():
-                runtime.broker.join(queue, timeout=int(timeout * 1000))
-            session_worker.join()
-            with runtime.db.transaction() as session:
-                pending = session.scalar(
-                    sa.select(sa.func.count()).where(events.c.relayed_at.is_(None))
-                )
-            quiet_rounds = quiet_rounds + 1 if sent == 0 and pending == 0 else 0
+        embedded.settle(runtime.db, runtime.relay(), runtime.broker, session_worker, timeout)
 
     return settle
 

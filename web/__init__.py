@@ -15,6 +15,7 @@ from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
 from web.cli import analytics_cli, db_cli, events_cli, outbox_cli
+from web.demo import demo_cli
 from web.operations import add_status_panel
 
 BLUEPRINTS = (
@@ -67,6 +68,7 @@ def create_app(
     app.cli.add_command(events_cli)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(auth_cli)
+    app.cli.add_command(demo_cli)
     check_every_route(app)
     if start_workers:
         workers = runtime.embedded_workers()
