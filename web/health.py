@@ -1,7 +1,12 @@
-"""`GET /healthz`: for load balancers and on-call."""
+"""`GET /healthz`: for load balancers (the status word) and on-call (the figures, admins only).
+
+"down" (503) when the database or the broker cannot be reached; "degraded" (200) when a
+consumer lags or dead letters wait past the configured thresholds; otherwise "ok".
+"""
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
+from flask_login import current_user
 
 from outbox.operations import status
 from web.access import public
@@ -12,19 +17,29 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @public
 def healthz():
-    """Database and broker reachable, plus the outbox figures; 503 when either is down."""
+    """The status word for anyone; the figures behind it for admins."""
     runtime = current_app.extensions["ates"]
+    settings = runtime.settings
     body = {"database": "ok", "broker": "ok"}
     try:
         with runtime.db.transaction() as session:
             session.execute(sa.text("SELECT 1"))
-        body["outbox"] = status(runtime.db).as_dict()
+        outbox = status(runtime.db)
+        body["outbox"] = outbox.as_dict()
+        body["troubles"] = outbox.troubles(
+            settings.healthy_lag_seconds, settings.healthy_dead_letters
+        )
     except Exception as error:
         body["database"] = f"down: {type(error).__name__}"
-    if runtime.settings.redis_url:
+    if settings.redis_url:
         try:
             runtime.broker.client.ping()
         except Exception as error:
             body["broker"] = f"down: {type(error).__name__}"
-    healthy = body["database"] == "ok" and body["broker"] == "ok"
-    return jsonify(body | {"status": "ok" if healthy else "down"}), 200 if healthy else 503
+    if body["database"] != "ok" or body["broker"] != "ok":
+        word, code = "down", 503
+    else:
+        word, code = ("degraded" if body["troubles"] else "ok"), 200
+    if not (current_user.is_authenticated and current_user.role == "admin"):
+        body = {}
+    return jsonify(body | {"status": word}), code
