@@ -10,7 +10,7 @@ from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import navigation
+from web import navigation, security
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -55,6 +55,7 @@ def create_app(
     app.extensions["ates"] = runtime
     Htmx().init_app(app)
     CSRFProtect(app)
+    security.init_app(app, production=settings.production)
     init_login(app)
     navigation.init_app(app)
     for module_name in BLUEPRINTS:
@@ -79,7 +80,7 @@ def create_app(
 
 
 def _register_error_pages(app: Flask) -> None:
-    for code in (400, 403, 404, 500):
+    for code in (400, 403, 404, 422, 429, 500):
         app.register_error_handler(
             code,
             lambda error, code=code: (render_template("error.html", code=code, error=error), code),

@@ -40,6 +40,9 @@ def healthz():
         word, code = "down", 503
     else:
         word, code = ("degraded" if body["troubles"] else "ok"), 200
-    if not (current_user.is_authenticated and current_user.role == "admin"):
-        body = {}
-    return jsonify(body | {"status": word}), code
+    shown = body | {"status": word} if _is_admin() else {"status": word}
+    return jsonify(shown), code
+
+
+def _is_admin() -> bool:
+    return current_user.is_authenticated and current_user.role == "admin"

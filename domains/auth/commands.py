@@ -4,10 +4,13 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from domains.auth import queries
@@ -17,8 +20,8 @@ from outbox import publish
 from outbox.db import insert, utcnow
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 6
+MIN_PASSWORD = 10
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
 
 # Failed logins for one name within FAILURE_WINDOW before it is locked, and for how long.
 MAX_FAILURES = 5
@@ -60,7 +63,7 @@ def create_account(
     """Open an account with an initial password; publishes account.created."""
     login = (login or "").strip().lower()
     errors = _check_login(session, login) | _check_details(full_name, email)
-    errors |= _check_role(role) | _check_password(password)
+    errors |= _check_role(role) | _check_password(password, login)
     if errors:
         raise AccountError(errors)
     now = utcnow()
@@ -109,9 +112,9 @@ def reactivate(session: Session, public_id: str) -> Account:
 
 def set_password(session: Session, public_id: str, password: str) -> None:
     """A new password (no event: no other domain knows passwords)."""
-    if errors := _check_password(password):
+    account = _require(session, public_id)
+    if errors := _check_password(password, account.login):
         raise AccountError(errors)
-    _require(session, public_id)
     session.execute(
         sa.update(accounts)
         .where(accounts.c.public_id == public_id)
@@ -252,9 +255,18 @@ def _check_details(full_name: str, email: str) -> dict[str, str]:
         errors["full_name"] = "Keep the full name under 200 characters."
     if not email:
         errors["email"] = "Give an e-mail address."
-    elif len(email) > 254 or not EMAIL.match(email):
+    elif len(email) > 254 or not _is_email(email):
         errors["email"] = "This is not an e-mail address (like kesha@uberpopug.example)."
     return errors
+
+
+def _is_email(address: str) -> bool:
+    # The syntax only: deliverability would ask DNS on every save.
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _check_role(role: str) -> dict[str, str]:
@@ -263,7 +275,20 @@ def _check_role(role: str) -> dict[str, str]:
     return {}
 
 
-def _check_password(password: str) -> dict[str, str]:
-    if len(password or "") < MIN_PASSWORD:
+def _check_password(password: str, login: str) -> dict[str, str]:
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         return {"password": f"Use at least {MIN_PASSWORD} characters."}
+    if not password.strip():
+        return {"password": "Use a password that is not only spaces."}
+    if password.strip().lower() == login.strip().lower():
+        return {"password": "Use a password that is not your login."}
+    if password.lower() in _common_passwords():
+        return {"password": "This password is too common; guessers try it first."}
     return {}
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

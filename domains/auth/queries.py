@@ -67,12 +67,13 @@ def accounts_list(session: Session, search: str = "", limit: int = 200) -> list[
     """Accounts by login; `search` matches login, full name or e-mail, case-insensitively."""
     query = sa.select(*COLUMNS).order_by(accounts.c.login).limit(limit)
     if search := search.strip():
-        pattern = f"%{search.lower()}%"
+        # autoescape: a % or _ typed in the search box is that character, not a wildcard.
         query = query.where(
             sa.or_(
-                sa.func.lower(accounts.c.login).like(pattern),
-                sa.func.lower(accounts.c.full_name).like(pattern),
-                sa.func.lower(accounts.c.email).like(pattern),
+                *(
+                    column.icontains(search, autoescape=True)
+                    for column in (accounts.c.login, accounts.c.full_name, accounts.c.email)
+                )
             )
         )
     return [_account(row) for row in session.execute(query)]

@@ -8,7 +8,10 @@ from domains.auth.tables import accounts
 from outbox.tables import events
 
 VALID = dict(
-    login="kesha", full_name="Kesha Popugaev", email="kesha@uberpopug.example", password="secret1"
+    login="kesha",
+    full_name="Kesha Popugaev",
+    email="kesha@uberpopug.example",
+    password="sunflower-seeds",
 )
 
 
@@ -118,14 +121,14 @@ def test_the_password_is_kept_only_as_an_argon2_hash(runtime):
     create(runtime)
     with runtime.db.transaction() as session:
         stored = session.scalar(sa.select(accounts.c.password_hash))
-    assert stored.startswith("$argon2id$") and "secret1" not in stored
-    assert "secret1" not in str(published(runtime))
+    assert stored.startswith("$argon2id$") and "sunflower-seeds" not in stored
+    assert "sunflower-seeds" not in str(published(runtime))
 
 
 def test_a_new_password_replaces_the_old_one(runtime):
     account = create(runtime)
     with runtime.db.transaction() as session:
-        commands.set_password(session, account.public_id, "brand-new")
+        commands.set_password(session, account.public_id, "brand-new-perch")
     with runtime.db.transaction() as session:
-        assert commands.authenticate(session, "kesha", "secret1").account is None
-        assert commands.authenticate(session, "kesha", "brand-new").account == account
+        assert commands.authenticate(session, "kesha", "sunflower-seeds").account is None
+        assert commands.authenticate(session, "kesha", "brand-new-perch").account == account

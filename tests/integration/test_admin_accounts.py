@@ -58,7 +58,7 @@ def test_an_admin_creates_an_account_that_can_log_in(client, login_as, runtime, 
         ("email", "", "Give an e-mail address."),
         ("email", "rio-at-uberpopug", "This is not an e-mail address"),
         ("role", "emperor", "Choose one of"),
-        ("password", "abc", "at least 6 characters"),
+        ("password", "abc", "at least 10 characters"),
     ],
 )
 def test_refused_input_is_marked_next_to_its_field_and_nothing_is_saved(

@@ -258,6 +258,64 @@ CASES = {
     "new account: short password": Case(
         "admin", "POST", "/accounts/new", account_form(password="short"), 422, "Use at least"
     ),
+    "new account: nine characters": Case(
+        "admin", "POST", "/accounts/new", account_form(password="x" * 9), 422, "at least 10"
+    ),
+    "new account: the login as password": Case(
+        "admin",
+        "POST",
+        "/accounts/new",
+        account_form(login="kakadu-popug", password="Kakadu-Popug"),
+        422,
+        "not your login",
+    ),
+    "new account: a common password": Case(
+        "admin", "POST", "/accounts/new", account_form(password="1234567890"), 422, "too common"
+    ),
+    "new account: ten spaces": Case(
+        "admin", "POST", "/accounts/new", account_form(password=" " * 10), 422, "not only spaces"
+    ),
+    "new account: markup in the e-mail": Case(
+        "admin",
+        "POST",
+        "/accounts/new",
+        account_form(email="a<svg/onload=alert(1)>@x.yy"),
+        422,
+        "not an e-mail",
+    ),
+    # Control characters, in any field of any form or search: one refusal for all (422)
+    "task: NUL in the title": Case(
+        "assignee", "POST", "/tasks/", task_form(title="Feed\x00"), 422, "U+0000", True
+    ),
+    "task: NUL in the title, no htmx": Case(
+        "assignee", "POST", "/tasks/", task_form(title="Feed\x00"), 422, "“title”"
+    ),
+    "task: bell in the description": Case(
+        "assignee", "POST", "/tasks/", task_form(description="ring\x07"), 422, "U+0007", True
+    ),
+    "all tasks: NUL in the assignee search": Case(
+        "admin", "GET", "/tasks/all?parrot=kesha%00", None, 422, "U+0000", True
+    ),
+    "accounts: NUL in the search": Case(
+        "admin", "GET", "/accounts?q=%00", None, 422, "U+0000"
+    ),
+    "accounts: escape character in the search": Case(
+        "admin", "GET", "/accounts?q=%1B%5B31m", None, 422, "U+001B", True
+    ),
+    "new account: NUL in the full name": Case(
+        "admin", "POST", "/accounts/new", account_form(full_name="Kesha\x00"), 422, "U+0000"
+    ),
+    "edit account: DEL in the e-mail": Case(
+        "admin",
+        "POST",
+        "/accounts/{worker}",
+        {"full_name": "Kesha", "email": "k\x7f@uberpopug.example"},
+        422,
+        "U+007F",
+    ),
+    "company: NUL in the day": Case(
+        "admin", "GET", "/accounting/company?day=2026-11-01%00", None, 422, "U+0000"
+    ),
     "edit account: empty": Case(
         "admin",
         "POST",
@@ -353,6 +411,8 @@ LOGIN_CASES = {
     ),
     "login: markup": ({"login": "<script>alert(1)</script>", "password": "x"}, 401, "Wrong login"),
     "login: a whole megabyte": ({"login": "k", "password": "p" * 1_100_000}, 413, ""),
+    "login: NUL in the login": ({"login": "{worker_login}\x00", "password": "x"}, 422, "U+0000"),
+    "login: NUL in the password": ({"login": "{worker_login}", "password": "\x00"}, 422, "U+0000"),
 }
 
 

@@ -76,3 +76,23 @@ def test_healthz_answers_503_down_when_the_database_is_down(client, runtime, mon
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "down"}
+
+
+def test_an_admin_sees_which_part_is_down(client, runtime, monkeypatch, login_as):
+    login_as("admin")
+
+    def broken_transaction():
+        raise ConnectionError("database is down")
+
+    monkeypatch.setattr(runtime.db, "transaction", broken_transaction)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "down: ConnectionError"
+
+
+def test_other_roles_get_only_the_status_word_too(client, runtime, make_account):
+    from tests.conftest import log_in
+
+    manager = make_account("manager")
+    log_in(client, manager.login, manager.password)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
