@@ -6,6 +6,13 @@ handler raises, the batch is applied again event by event under savepoints, so o
 never sinks the others: the good ones commit, the bad one is retried on its own and, after its
 retries, dead-lettered.
 
+Hot rows: a handful of ledger accounts receive every fee and reward, so concurrent batches
+write the same few rows. A consumer's `locks_first` hook takes the rows a batch will write, in
+one order, before any handler runs: batches queue for those rows instead of deadlocking on
+them. A deadlock or serialization failure that happens anyway is transient, not a bad event:
+the whole batch runs again (`outbox.transient`), and after its attempts the delivery is retried
+by the broker, never applied event by event.
+
 A consumer with side effects outside the database (e-mail) is declared `one_at_a_time`: each
 event gets its own delivery and transaction, applied once per attempt (never a batch pass then a
 second pass), so one event's failure never rolls back another's side effect. A handler's
@@ -28,11 +35,13 @@ from outbox import deliveries
 from outbox.db import Database, UTCDateTime, insert, pg_array, pg_in, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
+from outbox.transient import is_transient, retrying
 
 log = logging.getLogger(__name__)
 
 HandlerFn = Callable[[Session, Event], None]
 BulkHandlerFn = Callable[[Session, list[Event]], None]
+LockFn = Callable[[Session, list[Event]], None]
 FailureFn = Callable[[Session, Event, str], None]
 
 
@@ -47,6 +56,17 @@ class Consumer:
     # Called after a failed attempt, in a transaction that commits (see the module docstring).
     failure_handlers: dict[str, FailureFn] = field(default_factory=dict)
     one_at_a_time: bool = False
+    # Takes the rows every batch writes (see the module docstring), first in each transaction.
+    lock_first: LockFn | None = None
+
+    def locks_first(self, fn: LockFn) -> LockFn:
+        """Register `fn(session, events)`: lock, in one order, the shared rows a batch writes."""
+        self.lock_first = fn
+        return fn
+
+    def lock(self, session: Session, batch: list[Event]) -> None:
+        if self.lock_first is not None and batch:
+            self.lock_first(session, batch)
 
     def handles(
         self,
@@ -133,7 +153,6 @@ class Outcome:
 def apply_batch(db: Database, consumer_name: str, messages: list[dict]) -> Outcome:
     """Apply a delivery; return what failed in a handler (for retry), having committed the rest."""
     handler = CONSUMERS[consumer_name]
-    outcome = Outcome()
     parsed, rejected = [], []
     for message in messages:
         try:
@@ -142,24 +161,35 @@ def apply_batch(db: Database, consumer_name: str, messages: list[dict]) -> Outco
             parsed.append((message, event))
         except InvalidEvent as error:
             rejected.append((message, str(error)))
+    what = f"{consumer_name} applying {len(messages)} events"
     if handler.one_at_a_time:
-        return _apply_one_by_one(db, consumer_name, parsed, rejected)
+        return retrying(lambda: _apply_one_by_one(db, consumer_name, parsed, rejected), what)
     try:
-        with db.transaction() as session:
-            fresh = _unseen(session, consumer_name, parsed, outcome)
-            handler.apply(session, [event for _message, event in fresh])
-            _mark_handled(session, consumer_name, [event for _message, event in fresh])
-            _bury(session, consumer_name, rejected, outcome)
-            outcome.applied = len(fresh)
-        return outcome
-    except Exception:
-        return _apply_one_by_one(db, consumer_name, parsed, rejected)
+        return retrying(lambda: _apply_together(db, consumer_name, parsed, rejected), what)
+    except Exception as error:
+        if is_transient(error):
+            raise  # still colliding after its attempts: the broker retries the whole delivery
+    return retrying(lambda: _apply_one_by_one(db, consumer_name, parsed, rejected), what)
+
+
+def _apply_together(db, consumer_name, parsed, rejected) -> Outcome:
+    handler = CONSUMERS[consumer_name]
+    outcome = Outcome()
+    with db.transaction() as session:
+        handler.lock(session, [event for _message, event in parsed])
+        fresh = _unseen(session, consumer_name, parsed, outcome)
+        handler.apply(session, [event for _message, event in fresh])
+        _mark_handled(session, consumer_name, [event for _message, event in fresh])
+        _bury(session, consumer_name, rejected, outcome)
+        outcome.applied = len(fresh)
+    return outcome
 
 
 def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
     handler = CONSUMERS[consumer_name]
     outcome = Outcome()
     with db.transaction() as session:
+        handler.lock(session, [event for _message, event in parsed])
         for message, event in _unseen(session, consumer_name, parsed, outcome):
             try:
                 with session.begin_nested():
@@ -172,6 +202,8 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
                 else:
                     _failed(session, consumer_name, message, event, error, outcome)
             except Exception as error:
+                if is_transient(error):
+                    raise  # the transaction is spent: it runs again whole
                 _failed(session, consumer_name, message, event, error, outcome)
         _bury(session, consumer_name, rejected, outcome)
     return outcome

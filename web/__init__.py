@@ -10,7 +10,7 @@ from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import navigation, security
+from web import formats, navigation, security
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -58,10 +58,12 @@ def create_app(
     security.init_app(app, production=settings.production)
     init_login(app)
     navigation.init_app(app)
+    formats.init_app(app, settings.timezone)
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
+    add_status_panel(app, "Scheduled close retrying", accounting_queries.scheduled_close_trouble)
     _register_error_pages(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)

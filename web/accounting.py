@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from flask_login import current_user
 
 from domains.accounting import commands, queries
+from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, close_once_caught_up
 from domains.accounting.rules import billing_day_of, dollars
 from outbox.db import utcnow
 from web import accounting_reports as reports
@@ -131,8 +132,18 @@ def close_day():
         return page_or_fragment(
             "accounting/company.html", "accounting/_company_body.html", **context
         ), 422
-    with _runtime().db.transaction() as session:
-        result = commands.close_day(session, day, utcnow())
+    try:
+        result = close_once_caught_up(
+            _runtime().db,
+            lambda session, now: commands.close_day(session, day, now),
+            BUTTON_WAIT_SECONDS,
+        )
+    except BooksBehind as behind:
+        context = _company_context(day, *_range())
+        context["close_error"] = str(behind)
+        return page_or_fragment(
+            "accounting/company.html", "accounting/_company_body.html", **context
+        ), 409
     context = _company_context(day, *_range(), close_result=result)
     return page_or_fragment("accounting/company.html", "accounting/_company_body.html", **context)
 
@@ -176,8 +187,14 @@ def close_day_command(day):
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     billing_day = billing_day or billing_day_of(utcnow(), runtime.settings.timezone)
-    with runtime.db.transaction() as session:
-        result = commands.close_day(session, billing_day, utcnow())
+    try:
+        result = close_once_caught_up(
+            runtime.db,
+            lambda session, now: commands.close_day(session, billing_day, now),
+            BUTTON_WAIT_SECONDS,
+        )
+    except BooksBehind as behind:
+        raise click.ClickException(str(behind)) from None
     click.echo(
         f"closed {result.billing_day}: paid {result.paid} parrot(s) ${dollars(result.total)}"
         f"; {result.waiting_for_email} positive balance(s) wait for an e-mail address"

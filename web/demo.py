@@ -114,9 +114,9 @@ class Week:
         def so_far(share: float) -> datetime:
             return midnight + (now - midnight) * share
 
-        for share in (0.5, 0.6, 0.7):
+        for share in (0.4, 0.5, 0.6, 0.7):
             set_clock(so_far(share))
-            self.add_tasks(None, None, 2)
+            self.add_tasks(None, None, 4)
         set_clock(so_far(0.8))
         self.reassign()
         set_clock(so_far(0.9))
@@ -142,7 +142,7 @@ class Week:
 
     def reassign(self) -> None:
         with self.runtime.db.transaction() as session:
-            tracker.reassign_open_tasks(session)
+            tracker.reassign_open_tasks(session, by=self.people["manager"])
 
     def complete_some(self, share: float) -> None:
         with self.runtime.db.reading() as session:

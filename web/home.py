@@ -1,17 +1,45 @@
-"""`/`: the home page of every logged-in parrot, with a way to everything their role may do."""
+"""`/`: each parrot's dashboard: the figures of their role, and a way to everything it may do."""
 
-from flask import Blueprint, render_template, send_from_directory
+from flask import Blueprint, current_app, render_template, send_from_directory
+from flask_login import current_user
 
+from domains.accounting import queries as accounting
+from domains.accounting.rules import billing_day_of
+from domains.tracker import queries as tracker
+from outbox.db import utcnow
+from outbox.operations import status
 from web.access import ANY_ROLE, allow, public
 
 bp = Blueprint("web", __name__)
+
+TASK_TAKERS = ("worker", "accountant")  # the roles that are given tasks
+SHUFFLERS = ("manager", "admin")
+BOOKKEEPERS = ("accountant", "admin")
 
 
 @bp.get("/")
 @allow(ANY_ROLE)
 def home():
-    """Greet the parrot and list the dashboards their role may open."""
-    return render_template("home.html")
+    """The dashboard of the parrot's role, and links to every page the role may open."""
+    runtime = current_app.extensions["ates"]
+    role, me = current_user.role, str(current_user.public_id)
+    today = billing_day_of(utcnow(), runtime.settings.timezone)
+    figures: dict = {"today": today}
+    with runtime.db.reading() as session:
+        if role in TASK_TAKERS:
+            mine = tracker.open_tasks_of(session, me)
+            figures["my_tasks"] = mine
+            figures["prices"] = accounting.prices_of(session, [task.public_id for task in mine])
+            figures["balance"] = accounting.balance_of(session, me)
+        if role in SHUFFLERS:
+            figures["open_tasks"] = tracker.open_count(session)
+            figures["last_reassign"] = tracker.last_reassign(session)
+        if role in BOOKKEEPERS:
+            figures["day"] = accounting.totals_of_day(session, today)
+            figures["last_close"] = accounting.latest_close(session)
+    if role == "admin":
+        figures["outbox"] = status(runtime.db)
+    return render_template("home.html", **figures)
 
 
 @bp.get("/favicon.ico")

@@ -1,5 +1,7 @@
 """All HX-* header reading in one place: one URL answers a page or its fragment."""
 
+from urllib.parse import urlsplit
+
 from flask import make_response, render_template, request
 
 
@@ -8,6 +10,12 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get(
         "HX-History-Restore-Request"
     )
+
+
+def came_from(path: str) -> bool:
+    """Whether the htmx request was sent from the page at `path` (its parts may be updated)."""
+    current = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    return current == path
 
 
 def page_or_fragment(page: str, fragment: str, **context):

@@ -17,10 +17,12 @@ from flask import (
 )
 from flask_login import current_user
 
+from domains.accounting import queries as accounting_queries
 from domains.tracker import commands, queries
+from domains.tracker.tables import TITLE_MAX
 from web import navigation
 from web.access import ANY_ROLE, allow
-from web.htmx import is_htmx, page_or_fragment
+from web.htmx import came_from, is_htmx, page_or_fragment
 
 bp = Blueprint("tracker", __name__, url_prefix="/tasks")
 navigation.add("My tasks", "tracker.my_tasks")
@@ -49,8 +51,39 @@ def _me() -> str:
 def my_tasks():
     """My open tasks, and the form to add a task."""
     with _db().reading() as session:
-        mine = queries.open_tasks_of(session, _me())
-    return render_template("tracker/my_tasks.html", tasks=mine, form={}, errors={})
+        mine, prices = _open_tasks_and_prices(session)
+    return render_template(
+        "tracker/my_tasks.html", tasks=mine, prices=prices, form={}, errors={}
+    )
+
+
+def _open_tasks_and_prices(session) -> tuple[list, dict]:
+    """My open tasks, and what each pays (accounting's prices, read by the web layer)."""
+    mine = queries.open_tasks_of(session, _me())
+    return mine, accounting_queries.prices_of(session, [task.public_id for task in mine])
+
+
+@bp.get("/new")
+@allow(ANY_ROLE)
+def new_task():
+    """The form to add a task, for every role; results are announced as they come."""
+    return render_template("tracker/new_task.html", form={}, errors={})
+
+
+@bp.get("/<uuid:task>")
+@allow(ANY_ROLE)
+def task_page(task: uuid.UUID):
+    """One task: what it is, what it pays (accounting's price) and its history."""
+    with _db().reading() as session:
+        view = queries.task(session, str(task))
+        if view is None:
+            abort(404, "There is no such task: it may be a typo in the address.")
+        history = queries.assignments_of(session, view.public_id)
+        created_by = queries.name_of(session, view.created_by)
+        price = accounting_queries.price_of(session, view.public_id)
+    return render_template(
+        "tracker/task.html", task=view, history=history, created_by=created_by, price=price
+    )
 
 
 @bp.post("/")
@@ -69,7 +102,8 @@ def create():
     if not is_htmx():
         flash(f"Task “{task.title}” added and assigned to {task.assignee_name}.", "success")
         return redirect(url_for("tracker.my_tasks"))
-    return render_template("tracker/_created.html", task=task, mine=task.assignee == _me())
+    mine = task.assignee == _me() and came_from(url_for("tracker.my_tasks"))
+    return render_template("tracker/_created.html", task=task, mine=mine)
 
 
 def _form_again(form: dict, errors: dict):
@@ -77,8 +111,10 @@ def _form_again(form: dict, errors: dict):
         page = render_template("tracker/_new_task_form.html", form=form, errors=errors)
     else:
         with _db().reading() as session:
-            mine = queries.open_tasks_of(session, _me())
-        page = render_template("tracker/my_tasks.html", tasks=mine, form=form, errors=errors)
+            mine, prices = _open_tasks_and_prices(session)
+        page = render_template(
+            "tracker/my_tasks.html", tasks=mine, prices=prices, form=form, errors=errors
+        )
     return page, 422
 
 
@@ -106,9 +142,11 @@ def complete(task: uuid.UUID):
 @allow("admin", "manager")
 def all_tasks():
     """Every task, filtered by status and by a search for the assignee, a page at a time."""
-    status, parrot, page = _filters()
+    status, parrot, text, sort, page = _filters()
     with _db().reading() as session:
-        found = queries.all_tasks(session, status=status, parrot=parrot, page=page)
+        found = queries.all_tasks(
+            session, status=status, parrot=parrot, text=text, sort=sort, page=page
+        )
     if page > found.pages:
         abort(400, f"There is no page {page}: these filters give {found.pages} page(s).")
     return page_or_fragment(
@@ -117,12 +155,15 @@ def all_tasks():
         found=found,
         status=status or "",
         parrot=parrot or "",
+        text=text or "",
+        sort=sort,
         parrot_search_length=queries.SEARCH_MAX,
     )
 
 
-def _filters() -> tuple[str | None, str | None, int]:
-    """The query string's status, assignee search and page, or a 400 that says what is wrong."""
+def _filters() -> tuple[str | None, str | None, str | None, str, int]:
+    """The query string's status, assignee search, title or Jira id search, sort and page, or a
+    400 that says what is wrong."""
     args = request.args
     status = args.get("status", "") or None
     if status is not None and status not in queries.STATUSES:
@@ -130,10 +171,16 @@ def _filters() -> tuple[str | None, str | None, int]:
     parrot = args.get("parrot", "").strip() or None
     if parrot is not None and len(parrot) > queries.SEARCH_MAX:
         abort(400, f"Search with at most {queries.SEARCH_MAX} characters of a login or name.")
+    text = args.get("q", "").strip() or None
+    if text is not None and len(text) > TITLE_MAX:
+        abort(400, f"Search with at most {TITLE_MAX} characters of a title or Jira id.")
+    sort = args.get("sort", "") or queries.DEFAULT_SORT
+    if sort.removeprefix("-") not in queries.SORTS:
+        abort(400, f"Unknown sort “{sort}”: sort by {', '.join(queries.SORTS)}.")
     raw_page = args.get("page", "1") or "1"
     if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
         abort(400, f"Page “{raw_page}” is not a page number (1, 2, 3, ...).")
-    return status, parrot, int(raw_page)
+    return status, parrot, text, sort, int(raw_page)
 
 
 @bp.post("/reassign")
@@ -143,7 +190,7 @@ def reassign():
     status = 200
     try:
         with _db().transaction() as session:
-            moved = commands.reassign_open_tasks(session)
+            moved = commands.reassign_open_tasks(session, by=_me())
         message = f"Reassigned {moved} open task{'' if moved == 1 else 's'}."
     except commands.NoEligibleAssignee as refused:
         message, status = str(refused), 409

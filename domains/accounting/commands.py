@@ -48,6 +48,37 @@ def open_ledger_account(session: Session, account_id: str, now: datetime) -> Non
     )
 
 
+def lock_ledger_accounts(session: Session, account_ids: Iterable[str], now: datetime) -> None:
+    """Open these parrots' ledger accounts if new and lock them all, in id order, in one statement.
+
+    A handful of accounts receive every fee and reward: every write takes the accounts it
+    touches this way first, so concurrent writers queue for them instead of deadlocking.
+    (The no-op update locks an existing row; SQLite has one writer and needs no lock.)
+    """
+    rows = [
+        {"public_id": account, "version": 0, "balance": 0, "opened_at": now}
+        for account in sorted(set(account_ids))
+    ]
+    if not rows:
+        return
+    statement = insert(session, ledger_accounts).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ledger_accounts.c.public_id],
+            set_={"balance": ledger_accounts.c.balance},
+        )
+    )
+
+
+def lock_every_ledger_account(session: Session) -> None:
+    """Every ledger account, locked in the same id order as `lock_ledger_accounts`."""
+    session.execute(
+        sa.select(ledger_accounts.c.public_id)
+        .order_by(ledger_accounts.c.public_id)
+        .with_for_update()
+    ).all()
+
+
 def record_account(session: Session, account: dict, now: datetime) -> None:
     """Keep the account's details from the highest version seen (events carry the whole account)."""
     open_ledger_account(session, account["public_id"], now)
@@ -296,6 +327,7 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
     rolls everything back and a re-run starts clean.
     """
     run_id = str(uuid.uuid4())
+    lock_every_ledger_account(session)  # before any balance moves: see lock_ledger_accounts
     session.execute(
         insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
     )

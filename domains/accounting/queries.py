@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.accounting.rules import dollars
+from domains.accounting.rules import Price, dollars
 from domains.accounting.tables import (
     DAY_TOTAL_COLUMNS,
     day_close_payouts,
@@ -16,6 +16,7 @@ from domains.accounting.tables import (
     ledger_accounts,
     ledger_entries,
     priced_tasks,
+    scheduled_close_failures,
 )
 from domains.accounting.tables import day_totals as totals_table
 
@@ -176,8 +177,16 @@ def stream_day_totals(session: Session, start: date, end: date) -> Iterator[DayT
         yield DayTotals(**row._mapping)
 
 
-def last_day_close(session: Session) -> dict | None:
-    """The latest closed day: when, how many were paid, how much (the operations panel)."""
+@dataclass(frozen=True)
+class DayClose:
+    billing_day: date
+    closed_at: datetime
+    paid: int  # parrots
+    total: int  # cents
+
+
+def latest_close(session: Session) -> DayClose | None:
+    """The latest closed day: when, how many were paid, how much."""
     last = session.execute(
         sa.select(day_closes.c.billing_day, day_closes.c.closed_at)
         .order_by(day_closes.c.billing_day.desc())
@@ -191,9 +200,52 @@ def last_day_close(session: Session) -> dict | None:
             sa.cast(sa.func.coalesce(sa.func.sum(day_close_payouts.c.amount), 0), sa.BigInteger),
         ).where(day_close_payouts.c.billing_day == last.billing_day)
     ).one()
+    return DayClose(last.billing_day, last.closed_at, paid, total)
+
+
+def last_day_close(session: Session) -> dict | None:
+    """The latest closed day as the operations panel lists it."""
+    last = latest_close(session)
+    if last is None:
+        return None
     return {
         "Billing day": last.billing_day.isoformat(),
         "Closed at (UTC)": last.closed_at.strftime("%Y-%m-%d %H:%M"),
-        "Parrots paid": paid,
-        "Paid out": f"${dollars(total)}",
+        "Parrots paid": last.paid,
+        "Paid out": f"${dollars(last.total)}",
+    }
+
+
+def price_of(session: Session, task_id: str) -> Price | None:
+    """A task's price, once accounting has seen the task (None before)."""
+    return prices_of(session, [task_id]).get(str(task_id))
+
+
+def prices_of(session: Session, task_ids: list[str]) -> dict[str, Price]:
+    """The prices of these tasks that accounting has seen, by task id."""
+    if not task_ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            priced_tasks.c.public_id, priced_tasks.c.assign_fee, priced_tasks.c.completion_reward
+        ).where(priced_tasks.c.public_id.in_([str(task) for task in task_ids]))
+    )
+    return {row.public_id: Price(row.assign_fee, row.completion_reward) for row in rows}
+
+
+def scheduled_close_trouble(session: Session) -> dict | None:
+    """The scheduled close that failed and is being retried, if any (the operations panel)."""
+    failed = session.execute(
+        sa.select(scheduled_close_failures)
+        .order_by(scheduled_close_failures.c.billing_day)
+        .limit(1)
+    ).first()
+    if failed is None:
+        return None
+    return {
+        "Billing day not closed": failed.billing_day.isoformat(),
+        "Failed attempts": failed.attempts,
+        "Last attempt (UTC)": failed.failed_at.strftime("%Y-%m-%d %H:%M"),
+        "Last error": failed.last_error,
+        "Next attempt": "within a few minutes, until the day is closed",
     }

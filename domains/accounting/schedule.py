@@ -1,7 +1,8 @@
 """The daily close, scheduled in the worker processes (APScheduler, a background thread).
 
 Several worker processes may each run it: the close pays each account at most once per billing
-day, so the extra runs find nothing to do.
+day, so the extra runs find nothing to do. It waits for the books first (`catching_up`); a run
+that fails anyway is noted, shown on the operations page and retried every few minutes.
 """
 
 import logging
@@ -10,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from domains.accounting import catching_up
 from domains.accounting.commands import close_day
 from domains.accounting.rules import billing_day_of
 from outbox.config import Settings
@@ -18,6 +21,11 @@ from outbox.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 JOB_ID = "accounting.close_day"
+RETRY_JOB_ID = "accounting.retry_failed_closes"
+RETRY_SECONDS = 120
+# A scheduled close waits this long for the books, then fails and is retried (within the
+# retry interval, so two runs of one process never overlap).
+SCHEDULED_WAIT_SECONDS = 100
 
 
 def close_time(day_close_at: str) -> time:
@@ -52,10 +60,36 @@ def day_to_close(now: datetime, day_close_at: str, timezone: str) -> date:
 
 
 def run_scheduled_close(db: Database, day_close_at: str, timezone: str) -> None:
-    now = utcnow()
-    day = day_to_close(now, day_close_at, timezone)
-    with db.transaction() as session:
-        result = close_day(session, day, now)
+    """Close the day whose scheduled close is due (see `day_to_close`)."""
+    close_scheduled(db, day_to_close(utcnow(), day_close_at, timezone))
+
+
+def retry_failed_closes(db: Database) -> None:
+    """Close again every day whose scheduled close failed (every few minutes until it works)."""
+    with db.reading() as session:
+        days = catching_up.failed_closes(session)
+    for day in days:
+        close_scheduled(db, day)
+
+
+def close_scheduled(db: Database, day: date) -> None:
+    """Close `day` once the books caught up; on failure note it for the operations page (the
+    retry job tries again). Never raises: the scheduler's thread must live on."""
+
+    def close(session, now):
+        catching_up.forget_failed_close(session, day)
+        return close_day(session, day, now)
+
+    try:
+        result = catching_up.close_once_caught_up(db, close, SCHEDULED_WAIT_SECONDS)
+    except Exception as error:
+        log.exception("the scheduled close of %s failed; retrying every %d s", day, RETRY_SECONDS)
+        try:
+            with db.transaction() as session:
+                catching_up.note_failed_close(session, day, error, utcnow())
+        except Exception:
+            log.exception("could not note the failed close of %s", day)
+        return
     log.info(
         "closed %s: paid %d parrots %d cents, %d waiting for an e-mail",
         day,
@@ -75,6 +109,14 @@ def start_scheduler(db: Database, settings: Settings) -> BackgroundScheduler:
         id=JOB_ID,
         coalesce=True,
         misfire_grace_time=3600,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        retry_failed_closes,
+        IntervalTrigger(seconds=RETRY_SECONDS),
+        args=(db,),
+        id=RETRY_JOB_ID,
+        coalesce=True,
         replace_existing=True,
     )
     scheduler.start()

@@ -108,3 +108,15 @@ day_close_payouts = sa.Table(
     sa.CheckConstraint("amount > 0", name="positive"),
     schema="accounting",
 )
+
+# A scheduled close that failed (the books behind, the database unreachable): retried every few
+# minutes until the day is closed, and shown on the operations page meanwhile.
+scheduled_close_failures = sa.Table(
+    "scheduled_close_failures",
+    metadata,
+    sa.Column("billing_day", sa.Date, primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False),
+    sa.Column("failed_at", UTCDateTime, nullable=False),
+    schema="accounting",
+)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from domains.analytics.clock import local_day
 from domains.analytics.tables import accounts, balances, ledger_entries, tasks
-from domains.analytics.upsert import add_to, insert_new, upsert
+from domains.analytics.upsert import add_to, insert_new, lock_in_order, upsert
 from outbox import consumer
 
 c = consumer("analytics")
@@ -112,6 +112,18 @@ def remember_price(session, event):
         update=("completion_reward",),
         when=lambda table, new: table.c.completion_reward.is_(None),  # a price is fixed once
     )
+
+
+@c.locks_first
+def lock_the_rows_written_by_others_too(session, events):
+    """The balances the batch's entries move (a few hot rows) and the tasks it describes (also
+    written by batches of other producers' events), each locked in key order before any write,
+    so concurrent batches queue instead of deadlocking."""
+    entries = {e.data["account"] for e in events if e.event_name == "ledger_entry.recorded"}
+    named = {e.data["public_id"] for e in events if e.event_name.startswith("task.")}
+    lock_in_order(session, tasks, "public_id", [{"public_id": t} for t in named], "title")
+    rows = [{"account": a, "balance": 0} for a in entries]
+    lock_in_order(session, balances, "account", rows, "balance")
 
 
 @c.handles_in_bulk("ledger_entry.recorded", versions=(1,))

@@ -31,6 +31,16 @@ def add_to(session: Session, table: sa.Table, key: str, column: str, amounts: di
         session.execute(statement, [{key: k, column: amounts[k]} for k in sorted(amounts)])
 
 
+def lock_in_order(session: Session, table: sa.Table, key: str, rows: list[dict], touch: str):
+    """Insert the rows whose key is new and lock every one, all in key order, in one statement
+    (setting `touch` to itself locks an existing row and changes nothing)."""
+    if rows:
+        statement = insert(session, table).values(sorted(rows, key=lambda row: row[key]))
+        session.execute(
+            statement.on_conflict_do_update(index_elements=[key], set_={touch: table.c[touch]})
+        )
+
+
 def upsert(
     session: Session,
     table: sa.Table,

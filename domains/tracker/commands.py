@@ -16,10 +16,12 @@ from domains.tracker.tables import (
     TITLE_MAX,
     assignees,
     eligible,
+    reassigns,
+    task_assignments,
     tasks,
 )
 from outbox import Event, publish, publish_events, registry
-from outbox.db import utcnow
+from outbox.db import UTCDateTime, utcnow
 from outbox.publish import publish_from
 
 PRODUCER = "tracker"
@@ -108,6 +110,11 @@ def create_task(
         "created_at": now,
     }
     session.execute(sa.insert(tasks).values(row))
+    session.execute(
+        sa.insert(task_assignments).values(
+            task=row["public_id"], assignment=1, assignee=assignee, assigned_at=now
+        )
+    )
     key, by, at = row["public_id"], row["created_by"], now.isoformat()
     created = {
         "public_id": key,
@@ -150,8 +157,11 @@ def _why_not_completed(session: Session, task: str, by: str) -> str:
     return "This task is no longer yours: it was reassigned to someone else."
 
 
-def reassign_open_tasks(session: Session) -> int:
+def reassign_open_tasks(session: Session, by: str | None = None) -> int:
     """Give every open task an independently drawn eligible assignee; return how many moved.
+
+    The press is kept (who, when, how many) and every moved task's new assignment with it, so a
+    task's page can say which Reassign gave it to whom.
 
     One shuffle at a time: PostgreSQL waits on a transaction-scoped advisory lock; SQLite's
     transactions already hold the write lock from their start (BEGIN IMMEDIATE).
@@ -167,27 +177,52 @@ def reassign_open_tasks(session: Session) -> int:
             )
         return 0
     now = utcnow()
+    press = session.scalar(
+        sa.insert(reassigns)
+        .values(pressed_by=by, pressed_at=now, moved=0)
+        .returning(reassigns.c.id)
+    )
     if postgres:
         # The shuffle and its events in one statement: no 100,000 rows through Python.
-        moved = _reassign_statement(postgres).cte("moved")
-        return publish_from(
+        moved_cte = _reassign_statement(postgres).cte("moved")
+        moved = publish_from(
             session,
             "task.assigned",
             1,
             producer=PRODUCER,
-            source=moved,
-            key=moved.c.public_id,
+            source=moved_cte,
+            key=moved_cte.c.public_id,
             data={
-                "public_id": moved.c.public_id,
-                "assignee": moved.c.assignee,
-                "assignment": moved.c.assignment,
+                "public_id": moved_cte.c.public_id,
+                "assignee": moved_cte.c.assignee,
+                "assignment": moved_cte.c.assignment,
                 "assigned_at": sa.literal(now.isoformat()),
             },
             event_time=now,  # one shuffle, one moment
         )
-    moved = session.execute(_reassign_statement(postgres)).all()
-    publish_events(session, _assigned_events(moved, now))
-    return len(moved)
+    else:
+        rows = session.execute(_reassign_statement(postgres)).all()
+        publish_events(session, _assigned_events(rows, now))
+        moved = len(rows)
+    _keep_the_press(session, press, moved, now)
+    return moved
+
+
+def _keep_the_press(session: Session, press: int, moved: int, now: datetime) -> None:
+    """Every open task moved in this press (the shuffle holds the lock): one INSERT ... SELECT."""
+    session.execute(sa.update(reassigns).where(reassigns.c.id == press).values(moved=moved))
+    session.execute(
+        sa.insert(task_assignments).from_select(
+            ["task", "assignment", "assignee", "assigned_at", "reassign"],
+            sa.select(
+                tasks.c.public_id,
+                tasks.c.assignment,
+                tasks.c.assignee,
+                sa.literal(now, UTCDateTime),
+                sa.literal(press, sa.BigInteger),
+            ).where(tasks.c.status == OPEN),
+        )
+    )
 
 
 def _assigned_events(moved, now: datetime) -> list[Event]:

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.tracker.tables import DONE, OPEN, assignees, tasks
+from domains.tracker.tables import DONE, OPEN, assignees, reassigns, task_assignments, tasks
 
 STATUSES = (OPEN, DONE)
 PAGE_SIZE = 50
@@ -74,20 +74,45 @@ def open_tasks_of(session: Session, assignee: str) -> list[TaskView]:
     return _views(session.execute(query))
 
 
+# The columns a list may be sorted by; "-name" sorts descending. Ties keep the newest first.
+SORTS = {
+    "created": tasks.c.id,
+    "title": tasks.c.title,
+    "jira": tasks.c.jira_id,
+    "status": tasks.c.status,
+    "assignee": assignees.c.full_name,
+}
+DEFAULT_SORT = "-created"
+
+
 def all_tasks(
     session: Session,
     *,
     status: str | None = None,
     parrot: str | None = None,
+    text: str | None = None,
+    sort: str = DEFAULT_SORT,
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> TaskPage:
-    """One page of every task, newest first; optionally of one status, of the parrots named."""
+    """One page of every task, newest first or as sorted; optionally of one status, of the
+    parrots named, with a title or Jira id containing the text."""
     conditions = []
     if status is not None:
         conditions.append(tasks.c.status == status)
     if parrot is not None:
         conditions.append(tasks.c.assignee.in_(_parrots_named(parrot)))
+    if text is not None:
+        conditions.append(
+            sa.or_(
+                tasks.c.title.icontains(text, autoescape=True),
+                tasks.c.jira_id.icontains(text, autoescape=True),
+            )
+        )
+    column = SORTS[sort.removeprefix("-")]
+    order = [column.desc() if sort.startswith("-") else column.asc()]
+    if column is not tasks.c.id:
+        order.append(tasks.c.id.desc())
     # Count no further than needed: an exact count of 100,000 tasks cost more than the page.
     limit = max(COUNT_CAP, page * page_size) + 1
     counted = sa.select(tasks.c.id).where(*conditions).limit(limit).subquery()
@@ -97,7 +122,7 @@ def all_tasks(
     query = (
         _select_tasks()
         .where(*conditions)
-        .order_by(tasks.c.id.desc())
+        .order_by(*order)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -118,3 +143,75 @@ def _parrots_named(text: str):
 
 def _anyone_named(session: Session, text: str) -> bool:
     return session.scalar(sa.select(sa.exists(_parrots_named(text))))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    number: int
+    assignee: str
+    assignee_name: str
+    assigned_at: datetime
+    reassign: int | None  # the press of Reassign that made it; None: at creation
+    pressed_by_name: str | None
+
+
+def assignments_of(session: Session, task: str) -> list[Assignment]:
+    """A task's assignments, first to last, with who pressed the Reassign behind each."""
+    assignee = assignees.alias("assignee")
+    presser = assignees.alias("presser")
+    query = (
+        sa.select(
+            task_assignments.c.assignment.label("number"),
+            task_assignments.c.assignee,
+            sa.func.coalesce(assignee.c.full_name, "an unknown parrot").label("assignee_name"),
+            task_assignments.c.assigned_at,
+            task_assignments.c.reassign,
+            presser.c.full_name.label("pressed_by_name"),
+        )
+        .select_from(
+            task_assignments.outerjoin(
+                assignee, assignee.c.public_id == task_assignments.c.assignee
+            )
+            .outerjoin(reassigns, reassigns.c.id == task_assignments.c.reassign)
+            .outerjoin(presser, presser.c.public_id == reassigns.c.pressed_by)
+        )
+        .where(task_assignments.c.task == str(task))
+        .order_by(task_assignments.c.assignment)
+    )
+    return [Assignment(**row._mapping) for row in session.execute(query)]
+
+
+def name_of(session: Session, public_id: str) -> str | None:
+    """A parrot's full name as the tracker knows it."""
+    return session.scalar(
+        sa.select(assignees.c.full_name).where(assignees.c.public_id == str(public_id))
+    )
+
+
+@dataclass(frozen=True)
+class Reassign:
+    number: int
+    pressed_by_name: str | None
+    pressed_at: datetime
+    moved: int
+
+
+def last_reassign(session: Session) -> Reassign | None:
+    row = session.execute(
+        sa.select(
+            reassigns.c.id.label("number"),
+            assignees.c.full_name.label("pressed_by_name"),
+            reassigns.c.pressed_at,
+            reassigns.c.moved,
+        )
+        .select_from(
+            reassigns.outerjoin(assignees, assignees.c.public_id == reassigns.c.pressed_by)
+        )
+        .order_by(reassigns.c.id.desc())
+        .limit(1)
+    ).first()
+    return Reassign(**row._mapping) if row else None
+
+
+def open_count(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).where(tasks.c.status == OPEN))

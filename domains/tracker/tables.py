@@ -56,3 +56,28 @@ assignees = sa.Table(
 def eligible():
     """The condition for an account that may be given tasks: active, neither manager nor admin."""
     return sa.and_(assignees.c.active.is_(True), assignees.c.role.in_(ELIGIBLE_ROLES))
+
+
+# One row per press of Reassign: who pressed it, when, and how many tasks it moved.
+reassigns = sa.Table(
+    "reassigns",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("pressed_by", PublicId, nullable=True),  # None: a command without a parrot
+    sa.Column("pressed_at", UTCDateTime, nullable=False),
+    sa.Column("moved", sa.Integer, nullable=False),
+    schema="tracker",
+)
+
+# A task's assignments, the first (at creation) and one per Reassign that moved it.
+task_assignments = sa.Table(
+    "task_assignments",
+    metadata,
+    sa.Column("task", PublicId, nullable=False),
+    sa.Column("assignment", sa.Integer, nullable=False),
+    sa.Column("assignee", PublicId, nullable=False),
+    sa.Column("assigned_at", UTCDateTime, nullable=False),
+    sa.Column("reassign", BigId, nullable=True),  # None: the assignment at creation
+    sa.PrimaryKeyConstraint("task", "assignment"),
+    schema="tracker",
+)

@@ -17,7 +17,8 @@ def htmx(client):
 
 def post_task(client, **fields):
     data = {"title": "Feed the parrots", "jira_id": "", "description": ""} | fields
-    return client.post("/tasks/", data=data, headers=htmx(client))
+    sent_from = {"HX-Current-URL": "http://localhost/tasks/"}  # "My tasks", with its list
+    return client.post("/tasks/", data=data, headers=htmx(client) | sent_from)
 
 
 def saved(runtime):
@@ -251,12 +252,12 @@ def test_paging_and_the_reload_after_a_reassign_keep_the_search(
     assert "60 tasks" in first and "Page 1 of 2" in first
     reload = re.search(r'<div id="all-tasks" hx-get="([^"]+)"', first).group(1)
     assert "parrot=kesha" in reload
-    older = re.search(r'<a href="([^"]+)"[^>]*>Older', first).group(1).replace("&amp;", "&")
+    older = re.search(r'<a [^>]*href="([^"]+)"[^>]*>Next', first).group(1).replace("&amp;", "&")
     assert "parrot=kesha" in older and "page=2" in older
     second = client.get(older, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert second.count("<tr id=") == 10 and "Page 2 of 2" in second
     assert ROW.findall(second) == [kesha.full_name] * 10
-    newer = re.search(r'<a href="([^"]+)"[^>]*>← Newer', second).group(1)
+    newer = re.search(r'<a [^>]*href="([^"]+)"[^>]*>← Previous', second).group(1)
     assert "parrot=kesha" in newer
     reload = re.search(r'<div id="all-tasks" hx-get="([^"]+)"', second).group(1)
     assert "parrot=kesha" in reload and "page=2" in reload
@@ -271,7 +272,8 @@ def test_the_assignee_field_is_an_active_search_with_a_filter_button(client, log
     field = re.search(r'<input type="search" id="parrot"[^>]*>', form, re.S).group(0)
     assert 'name="parrot"' in field and 'placeholder="login or name"' in field
     assert 'maxlength="200"' in field
-    assert '<button type="submit">Filter</button>' in form and '<select id="assignee"' not in page
+    assert re.search(r'<button type="submit"[^>]*>Filter</button>', form)
+    assert '<select id="assignee"' not in page
 
 
 def test_the_reassign_button_shuffles_and_says_how_many(client, login_as, make_account, runtime):

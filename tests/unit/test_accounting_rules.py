@@ -6,7 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domains.accounting.rules import billing_day_of, dollars, draw_price, split_jira_id
-from domains.accounting.schedule import close_time, day_to_close, next_close, start_scheduler
+from domains.accounting.schedule import (
+    RETRY_SECONDS,
+    close_time,
+    day_to_close,
+    next_close,
+    start_scheduler,
+)
 from outbox.config import load_settings
 
 
@@ -65,15 +71,17 @@ def test_a_malformed_close_time_is_refused():
         close_time("midnight")
 
 
-def test_the_worker_scheduler_holds_one_daily_close_at_the_configured_time():
+def test_the_worker_scheduler_holds_one_daily_close_at_the_configured_time_and_its_retries():
     settings = load_settings(
         database_url="sqlite://", secret_key="s", timezone="Europe/Moscow", day_close_at="18:30"
     )
     scheduler = start_scheduler(db=None, settings=settings)
     try:
-        [job] = scheduler.get_jobs()
-        local = job.next_run_time.astimezone(ZoneInfo("Europe/Moscow"))
-        assert (job.id, local.hour, local.minute) == ("accounting.close_day", 18, 30)
-        assert job.args[1:] == ("18:30", "Europe/Moscow")
+        close, retries = sorted(scheduler.get_jobs(), key=lambda job: job.id)
+        local = close.next_run_time.astimezone(ZoneInfo("Europe/Moscow"))
+        assert (close.id, local.hour, local.minute) == ("accounting.close_day", 18, 30)
+        assert close.args[1:] == ("18:30", "Europe/Moscow")
+        assert retries.id == "accounting.retry_failed_closes"
+        assert retries.trigger.interval.total_seconds() == RETRY_SECONDS
     finally:
         scheduler.shutdown(wait=False)

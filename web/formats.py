@@ -1,0 +1,45 @@
+"""One way to show money, days and times, in the parrot's language (Flask-Babel).
+
+Money is integer cents shown as US dollars in the locale's way; every time is shown in the
+company's zone with the zone's name; the language is the account's choice, else the browser's.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request
+from flask_babel import Babel, format_currency, format_date, format_datetime
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+def select_language() -> str:
+    chosen = getattr(current_user, "language", None) if current_user else None
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def money(cents: int) -> str:
+    """150050 -> `$1,500.50` (English), `1 500,50 $` (Russian); negatives with a minus."""
+    return format_currency(Decimal(int(cents)).scaleb(-2), "USD")
+
+
+def when(moment: datetime) -> str:
+    """A moment in the company's zone, to the minute, with the zone: `29 Nov 2026, 08:30 UTC`."""
+    return format_datetime(moment, "d MMM y, HH:mm zzz")
+
+
+def day(value: date) -> str:
+    """A billing day: `Sun, 29 Nov 2026`."""
+    return format_date(value, "EEE, d MMM y")
+
+
+def init_app(app: Flask, timezone: str) -> None:
+    app.config.update(BABEL_DEFAULT_TIMEZONE=timezone, BABEL_DEFAULT_LOCALE="en")
+    Babel(app, locale_selector=select_language)
+    app.add_template_filter(money, "money")
+    app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
+    app.context_processor(lambda: {"languages": LANGUAGES})
