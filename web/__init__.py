@@ -1,16 +1,15 @@
 """The web app factory: thin blueprints over domain commands and queries."""
 
-from datetime import timedelta
-
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from domains.accounting import queries as accounting_queries
 from domains.accounting.schedule import start_scheduler
+from domains.auth import queries as auth_queries
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import formats, navigation, security
+from web import formats, htmx, navigation, security
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -46,7 +45,7 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.production,
-        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        REMEMBER_COOKIE_DURATION=auth_queries.SESSION_LIFETIME,
         # A page left open all day must still post: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         # The largest form is a task of a few KB; a bigger body is refused (413) unread.
@@ -65,6 +64,7 @@ def create_app(
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     add_status_panel(app, "Scheduled close retrying", accounting_queries.scheduled_close_trouble)
     _register_error_pages(app)
+    htmx.init_app(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(accounting_cli)

@@ -24,6 +24,7 @@ MENU_ORDER = (
     "sender.index",
     "events.catalog_page",
     "operations.index",
+    "auth.sessions",
 )
 
 

@@ -1,6 +1,8 @@
 """The only code that writes accounts; every change publishes its account.* event with it."""
 
+import math
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,8 +16,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from domains.auth import queries
-from domains.auth.queries import Account
-from domains.auth.tables import ROLES, accounts, login_failures
+from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
+from domains.auth.tables import ROLES, accounts, login_failures, login_sessions
 from outbox import publish
 from outbox.db import insert, utcnow
 
@@ -23,10 +25,12 @@ LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD = 10
 COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
 
-# Failed logins for one name within FAILURE_WINDOW before it is locked, and for how long.
-MAX_FAILURES = 5
+# Failed logins for one name within FAILURE_WINDOW: the first FREE_FAILURES cost nothing, each
+# one after doubles the wait before that name is checked again, up to MAX_DELAY. A stranger can
+# slow a login by MAX_DELAY at most, never lock it; guessing runs one try per MAX_DELAY at most.
+FREE_FAILURES = 3
+MAX_DELAY = timedelta(seconds=60)
 FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_FOR = timedelta(minutes=5)
 
 passwords = PasswordHasher()
 _DUMMY_HASH = None
@@ -94,15 +98,19 @@ def update_account(session: Session, public_id: str, *, full_name: str, email: s
 
 
 def change_role(session: Session, public_id: str, role: str) -> Account:
-    """Give the account another role; publishes account.role_changed."""
+    """Give the account another role and end its sessions; publishes account.role_changed."""
     if errors := _check_role(role):
         raise AccountError(errors)
-    return _change(session, public_id, "account.role_changed", role=role)
+    account = _change(session, public_id, "account.role_changed", role=role)
+    end_all_sessions(session, public_id)
+    return account
 
 
 def deactivate(session: Session, public_id: str) -> Account:
-    """No more login and no new tasks; publishes account.deactivated."""
-    return _change(session, public_id, "account.deactivated", active=False)
+    """No more login, its sessions ended, no new tasks; publishes account.deactivated."""
+    account = _change(session, public_id, "account.deactivated", active=False)
+    end_all_sessions(session, public_id)
+    return account
 
 
 def reactivate(session: Session, public_id: str) -> Account:
@@ -111,7 +119,7 @@ def reactivate(session: Session, public_id: str) -> Account:
 
 
 def set_password(session: Session, public_id: str, password: str) -> None:
-    """A new password (no event: no other domain knows passwords)."""
+    """A new password, and every session ended (no event: no other domain knows passwords)."""
     account = _require(session, public_id)
     if errors := _check_password(password, account.login):
         raise AccountError(errors)
@@ -120,29 +128,80 @@ def set_password(session: Session, public_id: str, password: str) -> None:
         .where(accounts.c.public_id == public_id)
         .values(password_hash=passwords.hash(password), updated_at=utcnow())
     )
+    end_all_sessions(session, public_id)
+
+
+def start_session(session: Session, public_id: str, user_agent: str = "") -> str:
+    """A new login session for the account; the token goes into its cookies, only its hash
+    into the table."""
+    now = utcnow()
+    session.execute(
+        sa.delete(login_sessions).where(login_sessions.c.started_at < now - SESSION_LIFETIME)
+    )
+    token = secrets.token_urlsafe(32)
+    session.execute(
+        sa.insert(login_sessions).values(
+            token_hash=token_hash(token),
+            account_id=str(public_id),
+            started_at=now,
+            user_agent=(user_agent or "")[:200],
+        )
+    )
+    return token
+
+
+def end_session(session: Session, token: str) -> None:
+    """Log this session out for good: its cookies, wherever copied, stand for nobody now."""
+    session.execute(
+        sa.delete(login_sessions).where(login_sessions.c.token_hash == token_hash(token))
+    )
+
+
+def end_other_sessions(session: Session, public_id: str, keep: str) -> int:
+    """Log the account out everywhere but the session `keep`; how many were ended."""
+    return session.execute(
+        sa.delete(login_sessions).where(
+            login_sessions.c.account_id == str(public_id),
+            login_sessions.c.token_hash != token_hash(keep),
+        )
+    ).rowcount
+
+
+def end_all_sessions(session: Session, public_id: str) -> None:
+    session.execute(sa.delete(login_sessions).where(login_sessions.c.account_id == str(public_id)))
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
     account: Account | None
     message: str = ""
+    retry_after: int = 0  # seconds before this login name is checked again; 0: no delay
+
+
+def delay_after(failures: int) -> timedelta:
+    """The wait after this many failures in a row: none, then 1 s, 2 s, 4 s... up to MAX_DELAY."""
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(MAX_DELAY, timedelta(seconds=2 ** min(failures - FREE_FAILURES - 1, 16)))
 
 
 def authenticate(
     session: Session, login: str, password: str, now: datetime | None = None
 ) -> LoginOutcome:
-    """Check a login; failures are counted per login name and lock it for a while."""
+    """Check a login; failures are counted per login name and delay its next check."""
     now = now or utcnow()
     login = (login or "").strip().lower()[:64]
     failures = session.execute(
         sa.select(login_failures).where(login_failures.c.login == login)
     ).first()
-    if failures and failures.locked_until and failures.locked_until > now:
-        minutes = max(1, round((failures.locked_until - now).total_seconds() / 60))
+    if failures and failures.next_try_at and failures.next_try_at > now:
+        # Not checked, not counted: a guesser hammering the name does not stretch the wait.
+        seconds = math.ceil((failures.next_try_at - now).total_seconds())
         return LoginOutcome(
             None,
-            f"Too many failed attempts for this login. It is locked; try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}.",
+            f"Too many failed attempts for this login; try again in {seconds} "
+            f"second{'s' if seconds != 1 else ''}.",
+            retry_after=seconds,
         )
     row = session.execute(
         sa.select(accounts.c.public_id, accounts.c.password_hash, accounts.c.active).where(
@@ -190,16 +249,19 @@ def _count_failure(session: Session, login: str, now: datetime) -> None:
             },
         )
     )
-    session.execute(
-        sa.update(login_failures)
-        .where(login_failures.c.login == login, login_failures.c.failures >= MAX_FAILURES)
-        .values(failures=0, locked_until=now + LOCK_FOR)
+    failures = session.scalar(
+        sa.select(login_failures.c.failures).where(login_failures.c.login == login)
     )
+    if delay := delay_after(failures):
+        session.execute(
+            sa.update(login_failures)
+            .where(login_failures.c.login == login)
+            .values(next_try_at=now + delay)
+        )
     # Names tried once and forgotten (typos, guesses) do not pile up.
     session.execute(
         sa.delete(login_failures).where(
-            login_failures.c.last_failed_at < now - FAILURE_WINDOW - LOCK_FOR,
-            sa.or_(login_failures.c.locked_until.is_(None), login_failures.c.locked_until < now),
+            login_failures.c.last_failed_at < now - FAILURE_WINDOW - MAX_DELAY
         )
     )
 

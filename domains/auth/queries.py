@@ -1,12 +1,18 @@
 """Reads for pages and the login: accounts without their password hashes."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.auth.tables import accounts
+from domains.auth.tables import accounts, login_sessions
+from outbox.db import utcnow
+
+# How long a login session (and its remember-me cookie) lasts without logging in again.
+SESSION_LIFETIME = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,43 @@ def accounts_list(session: Session, search: str = "", limit: int = 200) -> list[
 
 def count_accounts(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(accounts))
+
+
+def token_hash(token: str) -> str:
+    """What the table keeps of a session token: a leaked table logs nobody in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def account_of_session(session: Session, token: str) -> Account | None:
+    """The active account this login session stands for, or None (ended, expired, deactivated)."""
+    row = session.execute(
+        sa.select(*COLUMNS)
+        .join(login_sessions, login_sessions.c.account_id == accounts.c.public_id)
+        .where(
+            login_sessions.c.token_hash == token_hash(token),
+            login_sessions.c.started_at > utcnow() - SESSION_LIFETIME,
+            accounts.c.active.is_(True),
+        )
+    ).first()
+    return _account(row) if row else None
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    started_at: datetime
+    user_agent: str
+    current: bool
+
+
+def sessions_of(session: Session, public_id: str, current_token: str) -> list[LoginSession]:
+    """The account's live login sessions, newest first; `current` marks the one asking."""
+    current = token_hash(current_token)
+    rows = session.execute(
+        sa.select(login_sessions)
+        .where(
+            login_sessions.c.account_id == str(public_id),
+            login_sessions.c.started_at > utcnow() - SESSION_LIFETIME,
+        )
+        .order_by(login_sessions.c.started_at.desc())
+    )
+    return [LoginSession(r.started_at, r.user_agent, r.token_hash == current) for r in rows]

@@ -1,4 +1,5 @@
-"""The auth domain's tables: accounts, and failed logins per login name (for the lockout)."""
+"""The auth domain's tables: accounts, failed logins per login name (for the delay), and the
+login sessions that a cookie may stand for."""
 
 import sqlalchemy as sa
 
@@ -25,13 +26,26 @@ accounts = sa.Table(
     schema="auth",
 )
 
-# Kept in the database, not in a process, so a lockout holds across every gunicorn worker.
+# Kept in the database, not in a process, so a delay holds across every gunicorn worker.
 login_failures = sa.Table(
     "login_failures",
     metadata,
     sa.Column("login", sa.String(64), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("last_failed_at", UTCDateTime, nullable=False),
-    sa.Column("locked_until", UTCDateTime, nullable=True),
+    # No attempt for this login name is checked before then (the progressive delay).
+    sa.Column("next_try_at", UTCDateTime, nullable=True),
+    schema="auth",
+)
+
+# One row per logged-in browser: its session and remember-me cookies name the token whose hash
+# is kept here, so deleting the row ends that login wherever the cookies went.
+login_sessions = sa.Table(
+    "login_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Uuid(as_uuid=False), nullable=False, index=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("user_agent", sa.String(200), nullable=False),
     schema="auth",
 )

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from flask import Flask
 
+from domains.auth import commands as auth_commands
 from tests.conftest import create_test_account, fetch_csrf_token
 from web.access import PUBLIC, ROLES, check_every_route, may_open, rule_for
 
@@ -31,8 +32,10 @@ def _client_for(app, runtime, role):
     client = app.test_client()
     if role is not None:
         account = create_test_account(runtime, role)
+        with runtime.db.transaction() as db_session:
+            token = auth_commands.start_session(db_session, account.public_id)
         with client.session_transaction() as session:
-            session["_user_id"] = account.public_id
+            session["_user_id"] = token
             session["_fresh"] = True
     return client
 

@@ -296,9 +296,7 @@ CASES = {
     "all tasks: NUL in the assignee search": Case(
         "admin", "GET", "/tasks/all?parrot=kesha%00", None, 422, "U+0000", True
     ),
-    "accounts: NUL in the search": Case(
-        "admin", "GET", "/accounts?q=%00", None, 422, "U+0000"
-    ),
+    "accounts: NUL in the search": Case("admin", "GET", "/accounts?q=%00", None, 422, "U+0000"),
     "accounts: escape character in the search": Case(
         "admin", "GET", "/accounts?q=%1B%5B31m", None, 422, "U+001B", True
     ),

@@ -1,4 +1,5 @@
-"""Login, logout, remember-me, lockout and session fixation, through the real forms."""
+"""Login, logout, remember-me, the delay after failures and session fixation, through the real
+forms."""
 
 import dataclasses
 from datetime import timedelta
@@ -6,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from domains.auth import commands
+from domains.auth import commands, queries
 from domains.auth.tables import login_failures
 from outbox.db import utcnow
 from tests.conftest import fetch_csrf_token, log_in
@@ -77,7 +78,7 @@ def test_a_parrot_deactivated_while_logged_in_is_out_on_the_next_request(client,
     assert client.get("/").status_code == 302
 
 
-def test_the_session_cookie_is_replaced_at_login(client, make_account, app):
+def test_the_session_cookie_is_replaced_at_login(client, make_account, app, runtime):
     account = make_account()
     fetched = _token(client)
     before = client.get_cookie("session").value
@@ -92,7 +93,11 @@ def test_the_session_cookie_is_replaced_at_login(client, make_account, app):
     assert after not in (before, planted)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == account.public_id
+        # The cookie names a login session of the account, never the account itself.
+        assert session["_user_id"] != account.public_id
+        token = session["_user_id"]
+    with runtime.db.reading() as db_session:
+        assert queries.account_of_session(db_session, token).public_id == account.public_id
     # The cookie from before the login still opens nothing.
     stranger = app.test_client()
     stranger.set_cookie("session", planted)
@@ -124,37 +129,47 @@ def test_remember_me_keeps_a_parrot_in_for_14_days_with_safe_cookies(client, mak
     assert later.get("/").status_code == 200
 
 
-def test_repeated_failed_logins_lock_the_name_for_a_while(client, make_account, runtime):
+def test_repeated_failed_logins_delay_the_name_instead_of_locking_it(client, make_account, runtime):
     account = make_account()
-    for _ in range(commands.MAX_FAILURES):
+    for _ in range(commands.FREE_FAILURES + 1):
         assert log_in(client, account.login, "wrong").status_code == 401
     response = log_in(client, account.login, account.password)
-    assert response.status_code == 429
-    assert "locked" in response.get_data(as_text=True)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    assert "try again in 1 second" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    # Another name is not locked by it.
+    # Another name is not delayed by it.
     other, other_client = make_account(), client.application.test_client()
     assert log_in(other_client, other.login, other.password).status_code == 302
-    # The lock lifts once its time is over.
+    # Once the wait is over the right password gets in.
     with runtime.db.transaction() as session:
         session.execute(
-            sa.update(login_failures).values(locked_until=utcnow() - timedelta(seconds=1))
+            sa.update(login_failures).values(next_try_at=utcnow() - timedelta(seconds=1))
         )
     assert log_in(client, account.login, account.password).status_code == 302
 
 
-def test_the_lock_holds_for_its_time_and_then_counts_afresh(runtime, make_account):
+def test_the_delay_doubles_with_each_failure_up_to_a_minute_and_never_locks(runtime, make_account):
     account = make_account()
-    start = utcnow()
+    moment, waits = utcnow(), []
     with runtime.db.transaction() as session:
-        for _ in range(commands.MAX_FAILURES):
-            assert commands.authenticate(session, account.login, "wrong", now=start).account is None
-        locked = commands.authenticate(session, account.login, account.password, now=start)
-        assert locked.account is None and "try again in 5 minutes" in locked.message
-    later = start + commands.LOCK_FOR + timedelta(seconds=1)
-    with runtime.db.transaction() as session:
-        assert commands.authenticate(session, account.login, account.password, now=later).account
+        for _ in range(commands.FREE_FAILURES + 10):
+            checked = commands.authenticate(session, account.login, "wrong", now=moment)
+            assert checked.message == "Wrong login or password."
+            wait_until = session.scalar(sa.select(login_failures.c.next_try_at))
+            waits.append(round((wait_until - moment).total_seconds()) if wait_until else 0)
+            if wait_until:
+                # Until then not even the right password is checked, and guesses neither count
+                # nor stretch the wait.
+                refused = commands.authenticate(
+                    session, account.login, account.password, now=moment
+                )
+                assert refused.account is None and refused.retry_after == waits[-1]
+                commands.authenticate(session, account.login, "guess", now=moment)
+                assert session.scalar(sa.select(login_failures.c.next_try_at)) == wait_until
+                moment = wait_until
+        assert commands.authenticate(session, account.login, account.password, now=moment).account
         assert session.scalar(sa.select(sa.func.count()).select_from(login_failures)) == 0
+    assert waits == [0] * commands.FREE_FAILURES + [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
 
 
 _token = fetch_csrf_token
@@ -185,11 +200,11 @@ def test_remember_me_survives_a_new_browser_address(client, make_account, app):
     )
 
 
-def test_failures_spread_over_time_do_not_lock_and_old_ones_are_forgotten(runtime, make_account):
+def test_failures_spread_over_time_do_not_delay_and_old_ones_are_forgotten(runtime, make_account):
     account = make_account()
     moment = utcnow()
     with runtime.db.transaction() as session:
-        for attempt in range(commands.MAX_FAILURES * 2):
+        for attempt in range(10):
             commands.authenticate(session, account.login, "wrong", now=moment)
             commands.authenticate(session, f"typo-{attempt}", "wrong", now=moment)
             moment += commands.FAILURE_WINDOW + timedelta(seconds=1)

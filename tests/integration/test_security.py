@@ -12,6 +12,83 @@ from domains.auth.tables import accounts
 from domains.tracker.tables import tasks
 from tests.conftest import fetch_csrf_token, log_in
 
+# --- 1. Revocable sessions -------------------------------------------------------------------
+
+
+def _copy_cookies(app, client, *names):
+    """Another browser holding copies of this one's cookies (a captured session)."""
+    thief = app.test_client()
+    for name in names:
+        thief.set_cookie(name, client.get_cookie(name).value)
+    return thief
+
+
+def test_a_captured_session_cookie_stops_working_at_logout(app, client, make_account):
+    kesha = make_account("worker")
+    assert log_in(client, kesha.login, kesha.password).status_code == 302
+    thief = _copy_cookies(app, client, "session")
+    assert thief.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": fetch_csrf_token(client)})
+    assert thief.get("/").status_code == 302
+
+
+def test_a_captured_remember_me_cookie_stops_working_at_logout(app, client, make_account):
+    kesha = make_account("worker")
+    assert log_in(client, kesha.login, kesha.password, remember=True).status_code == 302
+    thief = _copy_cookies(app, client, "remember_token")
+    assert thief.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": fetch_csrf_token(client)})
+    fresh_thief = _copy_cookies(app, thief, "remember_token")
+    assert fresh_thief.get("/").status_code == 302
+    assert thief.get("/").status_code == 302
+
+
+def test_a_parrot_logs_out_their_other_sessions_and_keeps_this_one(app, client, make_account):
+    kesha = make_account("worker")
+    phone, laptop = app.test_client(), app.test_client()
+    for browser in (client, phone, laptop):
+        assert log_in(browser, kesha.login, kesha.password, remember=True).status_code == 302
+    other = make_account("worker")
+    theirs = app.test_client()
+    assert log_in(theirs, other.login, other.password).status_code == 302
+    page = client.get("/sessions").get_data(as_text=True)
+    assert page.count("<tr>") == 1 + 3 and "this browser" in page
+    response = client.post(
+        "/sessions/others/end", data={"csrf_token": fetch_csrf_token(client)}, follow_redirects=True
+    )
+    assert "Logged out 2 other sessions." in response.get_data(as_text=True)
+    assert phone.get("/").status_code == 302 and laptop.get("/").status_code == 302
+    assert _copy_cookies(app, laptop, "remember_token").get("/").status_code == 302
+    assert client.get("/").status_code == 200 and theirs.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda session, account: commands.deactivate(session, account.public_id),
+        lambda session, account: commands.change_role(session, account.public_id, "worker"),
+        lambda session, account: commands.set_password(
+            session, account.public_id, "a-fresh-perch-42"
+        ),
+    ],
+    ids=["deactivation", "role change", "new password"],
+)
+def test_deactivation_role_change_or_new_password_ends_every_session_of_the_account(
+    app, client, runtime, make_account, change
+):
+    boss = make_account("manager")
+    assert log_in(client, boss.login, boss.password, remember=True).status_code == 302
+    remembered = _copy_cookies(app, client, "remember_token")
+    bystander = make_account("manager")
+    theirs = app.test_client()
+    assert log_in(theirs, bystander.login, bystander.password).status_code == 302
+    with runtime.db.transaction() as session:
+        change(session, boss)
+    assert client.get("/tasks/all").status_code == 302
+    assert remembered.get("/tasks/all").status_code == 302
+    assert theirs.get("/tasks/all").status_code == 200
+
+
 # --- 3. Security headers on every response -------------------------------------------------
 
 

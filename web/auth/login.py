@@ -1,14 +1,21 @@
-"""`/login` and `/logout`: flask-login sessions over the auth domain's `authenticate`."""
+"""`/login`, `/logout` and `/sessions`: flask-login over the auth domain's login sessions."""
 
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from domains.auth import commands
+from domains.auth import commands, queries
+from web import navigation
 from web.access import ANY_ROLE, allow, public
 from web.auth import bp
 from web.auth.users import User
+
+navigation.add("Sessions", "auth.sessions")
+
+
+def _db():
+    return current_app.extensions["ates"].db
 
 
 def safe_next(target: str | None) -> str | None:
@@ -39,15 +46,21 @@ def login():
     if request.method == "GET":
         return render_template("auth/login.html", next_url=next_url, login="", error="")
     login_name = request.form.get("login", "")
-    with current_app.extensions["ates"].db.transaction() as db_session:
+    with _db().transaction() as db_session:
         outcome = commands.authenticate(db_session, login_name, request.form.get("password", ""))
+        if outcome.account is not None:
+            token = commands.start_session(
+                db_session, outcome.account.public_id, request.user_agent.string
+            )
     if outcome.account is None:
-        status = 429 if "locked" in outcome.message else 401
         context = dict(next_url=next_url, login=login_name, error=outcome.message)
-        return render_template("auth/login.html", **context), status
+        page = render_template("auth/login.html", **context)
+        if outcome.retry_after:
+            return page, 429, {"Retry-After": str(outcome.retry_after)}
+        return page, 401
     # A fresh session at login: nothing planted before it (session fixation) survives.
     session.clear()
-    login_user(User(outcome.account), remember=bool(request.form.get("remember")))
+    login_user(User(outcome.account, token), remember=bool(request.form.get("remember")))
     flash(f"Welcome, {outcome.account.full_name}.", "success")
     return redirect(next_url or url_for("web.home"))
 
@@ -55,8 +68,31 @@ def login():
 @bp.post("/logout")
 @allow(ANY_ROLE)
 def logout():
-    """Log out, forget the session and the remember-me cookie."""
+    """Log out for good: the login session ends, so no copy of its cookies works any more."""
+    with _db().transaction() as db_session:
+        commands.end_session(db_session, current_user.session_token)
     session.clear()
     logout_user()  # after the clear: it leaves the note that deletes the remember-me cookie
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/sessions")
+@allow(ANY_ROLE)
+def sessions():
+    """Where you are logged in, with a button that logs out every other browser."""
+    with _db().reading() as db_session:
+        mine = queries.sessions_of(db_session, current_user.public_id, current_user.session_token)
+    return render_template("auth/sessions.html", sessions=mine)
+
+
+@bp.post("/sessions/others/end")
+@allow(ANY_ROLE)
+def end_other_sessions():
+    """Log out every other browser of yours (a lost phone, a shared computer)."""
+    with _db().transaction() as db_session:
+        ended = commands.end_other_sessions(
+            db_session, current_user.public_id, keep=current_user.session_token
+        )
+    flash(f"Logged out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    return redirect(url_for("auth.sessions"))

@@ -1,4 +1,8 @@
-"""flask-login wiring: `current_user` is the logged-in account, read through the auth queries."""
+"""flask-login wiring: `current_user` is the account of a live login session.
+
+The cookies carry a login session's token, not the account id (flask-login's alternative id),
+so ending the session row logs that browser out for good, remember-me cookie included.
+"""
 
 from flask import Flask, current_app
 from flask_login import LoginManager, UserMixin
@@ -7,29 +11,30 @@ from domains.auth import queries
 
 
 class User(UserMixin):
-    """What `current_user` offers: public_id, login, full_name, email, role."""
+    """What `current_user` offers: public_id, login, full_name, email, role, session_token."""
 
-    def __init__(self, account: queries.Account):
+    def __init__(self, account: queries.Account, session_token: str):
         self.public_id = account.public_id
         self.login = account.login
         self.full_name = account.full_name
         self.email = account.email
         self.role = account.role
         self.active = account.active
+        self.session_token = session_token
 
     def get_id(self) -> str:
-        return self.public_id
+        return self.session_token
 
     @property
     def is_active(self) -> bool:
         return self.active
 
 
-def _load_user(public_id: str) -> User | None:
+def _load_user(session_token: str) -> User | None:
     with current_app.extensions["ates"].db.reading() as session:
-        account = queries.account(session, public_id)
-    # A deactivated account is logged out on its next request, remember-me cookie or not.
-    return User(account) if account and account.active else None
+        account = queries.account_of_session(session, session_token)
+    # An ended session, an expired one or a deactivated account: logged out on this request.
+    return User(account, session_token) if account else None
 
 
 def init_login(app: Flask) -> LoginManager:
