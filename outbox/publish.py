@@ -7,9 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from outbox import wakeup
 from outbox.db import UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import events
+from outbox.tracing import correlation_of
 
 
 def publish(session: Session, name: str, version: int, *, producer: str, key, data: dict) -> Event:
@@ -22,8 +24,12 @@ def publish(session: Session, name: str, version: int, *, producer: str, key, da
 def publish_events(session: Session, batch: Iterable[Event]) -> int:
     """Bulk-insert already validated events (one statement, however many rows)."""
     batch = list(batch)
+    if not batch:
+        return 0
+    wakeup.published(session)
+    cause = correlation_of(session)
     if len(batch) > 1 and session.get_bind().dialect.name == "postgresql":
-        return _publish_recordset(session, batch)
+        return _publish_recordset(session, batch, cause)
     rows = [
         {
             "event_id": event.event_id,
@@ -33,6 +39,7 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
             "producer": event.producer,
             "key": event.key,
             "data": event.data,
+            "correlation_id": event.correlation_id or cause,
         }
         for event in batch
     ]
@@ -47,16 +54,16 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
 RECORDSET_INSERT = sa.text(
     """
     INSERT INTO outbox.events
-        (event_id, event_name, event_version, event_time, producer, key, data)
-    SELECT event_id, event_name, event_version, event_time, producer, key, data
+        (event_id, event_name, event_version, event_time, producer, key, data, correlation_id)
+    SELECT event_id, event_name, event_version, event_time, producer, key, data, correlation_id
     FROM json_to_recordset(CAST(:events AS json)) AS e(
         event_id uuid, event_name text, event_version integer, event_time timestamptz,
-        producer text, key text, data jsonb)
+        producer text, key text, data jsonb, correlation_id text)
     """
 )
 
 
-def _publish_recordset(session: Session, batch: list[Event]) -> int:
+def _publish_recordset(session: Session, batch: list[Event], cause: str) -> int:
     rows = []
     for event in batch:
         if event.event_time.tzinfo is None:
@@ -70,6 +77,7 @@ def _publish_recordset(session: Session, batch: list[Event]) -> int:
                 "producer": event.producer,
                 "key": str(event.key),
                 "data": event.data,
+                "correlation_id": event.correlation_id or cause,
             }
         )
     session.execute(RECORDSET_INSERT, {"events": json.dumps(rows)})
@@ -108,8 +116,12 @@ def publish_from(
         sa.literal(producer),
         sa.cast(key, sa.String),
         payload,
+        sa.literal(correlation_of(session), sa.String),
     ).select_from(source)
-    columns = ["event_id", "event_name", "event_version", "event_time", "producer", "key", "data"]
+    columns = [
+        *("event_id", "event_name", "event_version", "event_time", "producer", "key", "data"),
+        "correlation_id",
+    ]
     published = (
         sa.insert(events).from_select(columns, rows).returning(events.c.data).cte("published")
     )
@@ -121,4 +133,5 @@ def publish_from(
     ).one()
     if example is not None:
         registry.validate(name, version, example)
+        wakeup.published(session)
     return count

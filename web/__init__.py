@@ -9,7 +9,7 @@ from domains.accounting.schedule import start_scheduler
 from domains.auth import queries as auth_queries
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import formats, htmx, navigation, security
+from web import formats, htmx, navigation, security, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -52,6 +52,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["ates"] = runtime
+    tracing.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.production)

@@ -20,7 +20,7 @@ def _env_int(name: str, default: int) -> int:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
-    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6"))
+    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6,7"))
     parser.add_argument("--events", type=int, default=_env_int("BENCH_EVENTS", 100_000))
     parser.add_argument(
         "--reassign",
@@ -87,6 +87,10 @@ def main(argv=None) -> int:
             day_close.row_day_close(bench, args.accounts)
         if 6 in rows:
             throughput.row_relay_memory(bench, args.relay_events)
+        if 7 in rows:
+            from tests.benchmarks import latency
+
+            latency.row_latency(bench)
         print("\n" + table(bench.rows))
     print(f"\nfinished in {time.monotonic() - started:.0f} s", flush=True)
     return 0
