@@ -1,7 +1,7 @@
 """deliveries owed to each consumer (re-sent when lost); one dead letter per (consumer, event)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 08:45:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import outbox.db
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
