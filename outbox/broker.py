@@ -18,9 +18,9 @@ from dramatiq.errors import DecodeError
 from dramatiq.message import Message
 from dramatiq.middleware import CurrentMessage, Middleware, Retries, TimeLimit
 
-from outbox import config, consumers, deliveries
-from outbox.config import Settings
-from outbox.db import Database, utcnow
+from ates.database import Database, utcnow
+from ates.settings import Settings, current_settings
+from outbox import consumers, deliveries
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,12 @@ def _declare(broker, db, consumer_name, backoff: tuple[int, int]) -> dramatiq.Ac
         message, error = outcome.failed[0]
         attempts = _retries_so_far() + 1
         with db.transaction() as session:
-            if _failing_for() >= timedelta(seconds=config.current().give_up_after_seconds):
+            if _failing_for() >= timedelta(seconds=current_settings().give_up_after_seconds):
                 reason = f"retries exhausted: {error}"
                 consumers.bury(session, consumer_name, message, reason, attempts)
                 return
             retry_at = utcnow() + deliveries.backoff_ceiling(attempts - 1, *backoff)
-            owed_again = retry_at + timedelta(seconds=config.current().redeliver_after_seconds)
+            owed_again = retry_at + timedelta(seconds=current_settings().redeliver_after_seconds)
             if isinstance(message, dict) and consumers.event_id_of(message.get("event_id")):
                 deliveries.retrying(
                     session, consumer_name, message["event_id"], error, attempts, owed_again

@@ -31,8 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ates.database import Database, UTCDateTime, insert, pg_array, pg_in, utcnow
 from outbox import deliveries
-from outbox.db import Database, UTCDateTime, insert, pg_array, pg_in, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 from outbox.tracing import caused_by

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbox.db import insert, pg_array, utcnow
+from ates.database import insert, pg_array, utcnow
 from outbox.tables import dead_letters, deliveries, event_archive, inbox
 
 EventId = sa.Uuid(as_uuid=False)

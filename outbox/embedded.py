@@ -8,7 +8,7 @@ from datetime import timedelta
 import dramatiq
 import sqlalchemy as sa
 
-from outbox.db import Database
+from ates.database import Database
 from outbox.relay import Relay
 from outbox.tables import events
 from outbox.wakeup import doorbell

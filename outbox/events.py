@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from outbox.db import utcnow
+from ates.database import utcnow
 
 SCHEMA_FILE = re.compile(r"^(?P<name>[a-z_]+\.[a-z_]+)\.v(?P<version>\d+)\.json$")
 

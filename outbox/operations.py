@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from outbox import config, consumers, deliveries
-from outbox.db import Database, utcnow
+from ates.database import Database, utcnow
+from ates.settings import current_settings
+from outbox import consumers, deliveries
 from outbox.monitoring import DEAD_LETTER_COLUMNS, DeadLetter
 from outbox.tables import dead_letters, events
 
@@ -80,7 +81,7 @@ def replay(
             send(row.consumer, [row.message])
             if consumers.event_id_of(row.event_id):  # so a replay the broker loses is re-sent
                 owed.setdefault(row.consumer, []).append({"event_id": row.event_id})
-        redeliver_after = timedelta(seconds=config.current().redeliver_after_seconds)
+        redeliver_after = timedelta(seconds=current_settings().redeliver_after_seconds)
         deliveries.owed(session, owed, utcnow() + redeliver_after)
         if rows:
             session.execute(

@@ -1,5 +1,6 @@
 """Publishing: outbox rows written through the caller's session, in the caller's transaction."""
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -7,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import UTCDateTime, utcnow
 from outbox import wakeup
-from outbox.db import UTCDateTime, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import events
 from outbox.tracing import correlation_of
@@ -46,6 +47,29 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
     if rows:
         session.execute(sa.insert(events), rows)
     return len(rows)
+
+
+def events_of_one_shape(
+    name: str,
+    version: int,
+    *,
+    producer: str,
+    items: Iterable[tuple[str, dict]],
+    event_time: datetime | None = None,
+) -> list[Event]:
+    """Events of one name made from the same typed columns, `(key, data)` each: the schema
+    checks the first, the rest share its shape. jsonschema costs ~0.2 ms an event: some 18 s
+    for a Reassign of 100,000 tasks, most of a 10,000-account close."""
+    made = []
+    for key, data in items:
+        if not made:
+            made.append(registry.new_event(name, version, producer=producer, key=key, data=data))
+            if event_time is not None:
+                made[0] = dataclasses.replace(made[0], event_time=event_time)
+            continue
+        extra = {"event_time": event_time} if event_time is not None else {}
+        made.append(Event(name, version, producer, str(key), data, **extra))
+    return made
 
 
 # A list of events becomes one INSERT ... SELECT FROM json_to_recordset(one JSON text):

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ates.database import Database, pg_in, utcnow
 from outbox import consumers, deliveries
-from outbox.db import Database, pg_in, utcnow
 from outbox.events import ENVELOPE
 from outbox.tables import event_archive, events
 from outbox.wakeup import waiter_for

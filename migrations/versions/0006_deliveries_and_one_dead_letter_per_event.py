@@ -11,7 +11,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+import ates.database
 
 revision = "0006"
 down_revision = "0005"
@@ -31,8 +31,8 @@ def upgrade() -> None:
         "deliveries",
         sa.Column("consumer", sa.String(length=50), nullable=False),
         sa.Column("event_id", sa.Uuid(as_uuid=False), nullable=False),
-        sa.Column("relayed_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("relayed_at", ates.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", ates.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_deliveries")),

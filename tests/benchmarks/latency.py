@@ -167,7 +167,7 @@ def embedded_main() -> None:
     from dramatiq.brokers.stub import StubBroker
 
     import tests.benchmarks.consumers as bench_consumers
-    from domains.runtime import start
+    from ates.bootstrap import start
     from migrations import upgrade
     from outbox.embedded import WORKER_THREADS, WORKER_TIMEOUT_MS
 

@@ -46,7 +46,7 @@ from tests.processes import (
 PARROTS = 4
 TASKS_EACH = 3  # each assigned and completed: a fee and a reward per task
 RELAY = [str(BIN / "flask"), "--app", "wsgi", "outbox", "relay"]
-WORKER = dramatiq_worker("domains.worker", processes=1, threads=4)
+WORKER = dramatiq_worker("ates.worker", processes=1, threads=4)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from outbox import publish
-from outbox.db import utcnow
 from outbox.relay import Relay
 from outbox.tables import deliveries
 from tests.probe import FAIL_ON

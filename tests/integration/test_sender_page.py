@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from outbox.db import utcnow
+from ates.database import utcnow
 from outbox.operations import dead_letters_of
 from tests.mail import REFUSAL, pay, sender_dead_letters
 

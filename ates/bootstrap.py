@@ -1,26 +1,34 @@
 """The composition root: one process's database, broker, event schemas, handlers and actors.
 
-Web (`web.create_app`), workers (`dramatiq domains.worker`) and the relay (`flask outbox relay`)
+Web (`web.create_app`), workers (`dramatiq ates.worker`) and the relay (`flask outbox relay`)
 all start here, so the broker is configured before any actor is declared.
 """
 
 import importlib
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import dramatiq
+from apscheduler.schedulers.background import BackgroundScheduler
 
+from ates import settings as process_settings
+from ates.database import Database
+from ates.settings import ROOT, Settings, load_settings
 from domains import DOMAINS
-from outbox import config
+from domains.accounting.schedule import start_scheduler
 from outbox.broker import declare_actors, setup_broker, waiting
-from outbox.config import Settings, load_settings
-from outbox.db import Database, configure_database
 from outbox.embedded import EmbeddedWorkers
 from outbox.events import SchemaRegistry, registry
 from outbox.relay import Relay
 
-DOMAINS_DIR = Path(__file__).resolve().parent
+DOMAINS_DIR = ROOT / "domains"
+EVENTS_LOCK = DOMAINS_DIR / "events.lock.json"
+# Every domain's schema, and the outbox's own.
+SCHEMAS = (*DOMAINS, "outbox")
+
+
+def open_database(url: str, **engine_kwargs) -> Database:
+    return Database(url, SCHEMAS, **engine_kwargs)
 
 
 @dataclass
@@ -45,14 +53,26 @@ class Runtime:
     def retention(self) -> timedelta:
         return timedelta(days=self.settings.outbox_retention_days)
 
-    def embedded_workers(self) -> EmbeddedWorkers:
-        return EmbeddedWorkers(self.broker, self.relay(), self.retention)
+    def start_jobs(self) -> BackgroundScheduler:
+        """The scheduled jobs (the daily close) in this process: every worker process runs them,
+        the embedded app too; the close pays each account once a day however many run it."""
+        return start_scheduler(self.db, self.settings)
+
+    def start_embedded_workers(self) -> "EmbeddedBackground":
+        """The embedded default: Dramatiq workers, the relay and the jobs in the app process."""
+        workers = EmbeddedWorkers(self.broker, self.relay(), self.retention)
+        workers.start()
+        return EmbeddedBackground(workers, self.start_jobs())
 
 
-_runtime: Runtime | None = None
+@dataclass
+class EmbeddedBackground:
+    workers: EmbeddedWorkers
+    jobs: BackgroundScheduler
 
-
-EVENTS_LOCK = DOMAINS_DIR / "events.lock.json"
+    def stop(self) -> None:
+        self.jobs.shutdown(wait=False)
+        self.workers.stop()
 
 
 def load_schemas(into: SchemaRegistry) -> SchemaRegistry:
@@ -65,7 +85,7 @@ def load_schemas(into: SchemaRegistry) -> SchemaRegistry:
 
 
 def load_domains() -> None:
-    """Register every domain's event schemas and import its handlers (idempotent)."""
+    """Register every domain's event schemas and import its tables and handlers (idempotent)."""
     load_schemas(registry)
     for name in DOMAINS:
         for module in ("tables", "handlers"):
@@ -76,14 +96,8 @@ def load_domains() -> None:
 
 
 def start(settings: Settings | None = None) -> Runtime:
-    global _runtime
-    settings = config.use(settings or load_settings())
+    settings = process_settings.use(settings or load_settings())
     load_domains()
-    db = configure_database(settings.database_url)
+    db = open_database(settings.database_url)
     broker = setup_broker(settings)
-    _runtime = Runtime(settings, db, broker, declare_actors(broker, db))
-    return _runtime
-
-
-def runtime() -> Runtime:
-    return _runtime or start()
+    return Runtime(settings, db, broker, declare_actors(broker, db))

@@ -7,7 +7,7 @@ registry validates with. The producer `send`s every version it may still publish
 `receive`s the versions it declares.
 """
 
-from outbox.catalog import CatalogEntry, entries
+from outbox.contracts.catalog import CatalogEntry, entries
 from outbox.events import ENVELOPE_FIELDS
 
 ASYNCAPI_VERSION = "3.0.0"
