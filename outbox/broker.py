@@ -9,6 +9,7 @@ and the worker goes on with the messages behind it.
 """
 
 import logging
+import os
 from datetime import timedelta
 
 import dramatiq
@@ -20,7 +21,7 @@ from dramatiq.middleware import CurrentMessage, Middleware, Retries, TimeLimit
 
 from ates.database import Database, utcnow
 from ates.settings import Settings, current_settings
-from outbox import consumers, deliveries
+from outbox import consumers, deliveries, metrics
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def _declare(broker, db, consumer_name, backoff: tuple[int, int]) -> dramatiq.Ac
                 actor.send([message])
             return
         outcome = consumers.apply_batch(db, consumer_name, messages)
+        metrics.count_delivery(consumer_name, outcome.applied, outcome.dead)
         if not outcome.failed:
             return
         if len(messages) > 1:
@@ -114,6 +116,7 @@ def _declare(broker, db, consumer_name, backoff: tuple[int, int]) -> dramatiq.Ac
             if _failing_for() >= timedelta(seconds=current_settings().give_up_after_seconds):
                 reason = f"retries exhausted: {error}"
                 consumers.bury(session, consumer_name, message, reason, attempts)
+                metrics.count_delivery(consumer_name, 0, 1)
                 return
             retry_at = utcnow() + deliveries.backoff_ceiling(attempts - 1, *backoff)
             owed_again = retry_at + timedelta(seconds=current_settings().redeliver_after_seconds)
@@ -224,3 +227,14 @@ class _HealingRedisConsumer(_RedisConsumer):
                 if body == raw:
                     return redis_id.decode()
         return "unknown"
+
+
+def add_worker_metrics(broker: dramatiq.Broker) -> None:
+    """Dramatiq's Prometheus middleware when `dramatiq_prom_port` is set: the `dramatiq` command
+    then serves its workers' metrics (Dramatiq's and `outbox.metrics`) on that port, bound to
+    `dramatiq_prom_host` (set it to 127.0.0.1: Dramatiq's default is every interface). Both are
+    read by the command's own processes, so they belong in its environment (see the Procfile)."""
+    if os.environ.get("dramatiq_prom_port"):  # noqa: SIM112 (Dramatiq's own name)
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())

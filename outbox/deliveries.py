@@ -77,9 +77,15 @@ def forget_settled(session: Session, now: datetime) -> None:
     handled = sa.exists().where(
         inbox.c.consumer == deliveries.c.consumer, inbox.c.event_id == deliveries.c.event_id
     )
+    # Dead letters keep the event id as text; SQLite stores a UUID column as bare hex.
+    if session.get_bind().dialect.name == "sqlite":
+        buried_id = sa.func.replace(dead_letters.c.event_id, "-", "")
+        owed_id = deliveries.c.event_id
+    else:
+        buried_id, owed_id = dead_letters.c.event_id, sa.cast(deliveries.c.event_id, sa.String)
     buried = sa.exists().where(
         dead_letters.c.consumer == deliveries.c.consumer,
-        dead_letters.c.event_id == sa.cast(deliveries.c.event_id, sa.String),
+        buried_id == owed_id,
         dead_letters.c.replayed_at.is_(None),
     )
     session.execute(sa.delete(deliveries).where(deliveries.c.due_at <= now, handled | buried))

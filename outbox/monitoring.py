@@ -1,4 +1,4 @@
-"""What the operations page shows: relay throughput and the dead letters waiting for a replay."""
+"""What the operations page and the metrics show: relay throughput, consumer lag, dead letters."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ates.database import utcnow
-from outbox.tables import dead_letters, event_archive
+from outbox.consumers import CONSUMERS
+from outbox.tables import dead_letters, event_archive, events, inbox
 
 DEAD_LETTERS_SHOWN = 200
 
@@ -75,3 +76,36 @@ def waiting_dead_letters(session: Session, limit: int = DEAD_LETTERS_SHOWN) -> l
         .limit(limit)
     ).all()
     return [DeadLetter(*row) for row in rows]
+
+
+LAG_WINDOW_MINUTES = 15
+
+
+def consumer_lag(session: Session, now: datetime | None = None) -> dict[str, tuple[int, float]]:
+    """Per consumer: how many events relayed in the last minutes it has neither handled nor
+    dead-lettered, and the age in seconds of the oldest (0 when none). Bounded by the window,
+    so a scrape stays cheap however long the outbox keeps relayed rows."""
+    now = now or utcnow()
+    since = now - timedelta(minutes=LAG_WINDOW_MINUTES)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # Dead letters keep the id as the message had it; SQLite stores UUIDs as bare hex.
+    buried_id = (
+        sa.func.replace(dead_letters.c.event_id, "-", "") if sqlite else dead_letters.c.event_id
+    )
+    event_id = events.c.event_id if sqlite else sa.cast(events.c.event_id, sa.String)
+    lag = {}
+    for name, consumer in sorted(CONSUMERS.items()):
+        handled = sa.exists().where(inbox.c.consumer == name, inbox.c.event_id == events.c.event_id)
+        buried = sa.exists().where(dead_letters.c.consumer == name, buried_id == event_id)
+        count, oldest = session.execute(
+            sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
+                events.c.relayed_at >= since,
+                events.c.event_name.in_(list(consumer.handlers)),
+                ~handled,
+                ~buried,
+            )
+        ).one()
+        if oldest is not None and oldest.tzinfo is None:  # SQLite's min() bypasses the type
+            oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
+        lag[name] = (count, (now - oldest).total_seconds() if oldest else 0.0)
+    return lag

@@ -8,7 +8,7 @@ from ates.bootstrap import Runtime, start
 from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
 from domains.auth import queries as auth_queries
-from web import formats, htmx, navigation, security, tracing
+from web import formats, htmx, metrics, navigation, security, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -18,6 +18,7 @@ from web.operations import add_status_panel
 
 BLUEPRINTS = (
     "web.health",
+    "web.metrics",
     "web.home",
     "web.auth",
     "web.events",
@@ -52,6 +53,7 @@ def create_app(
     )
     app.extensions["ates"] = runtime
     tracing.init_app(app)
+    metrics.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.production)

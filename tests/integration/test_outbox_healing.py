@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from outbox import publish
 from outbox.events import Event
 from outbox.operations import replay, status
@@ -121,3 +122,26 @@ def test_a_poison_event_delivered_again_and_again_is_one_dead_letter_counting_at
     assert replay(runtime.db, runtime.send, consumer="probe") == 1
     deliver()
     assert probe_values(runtime) == [9] and status(runtime.db).dead_letters == {}
+
+
+def test_a_delivery_settled_before_the_relay_committed_it_is_not_sent_again(runtime, deliver):
+    FAIL_ON.add(4)
+    handled, buried = publish_probe(runtime, 3), publish_probe(runtime, 4)
+    deliver()
+    # A fast consumer settled both before the relay's commit wrote what it owed.
+    with runtime.db.transaction() as session:
+        session.execute(
+            sa.insert(deliveries),
+            [
+                {
+                    "consumer": "probe",
+                    "event_id": event.event_id,
+                    "relayed_at": utcnow(),
+                    "due_at": utcnow(),
+                }
+                for event in (handled, buried)
+            ],
+        )
+    sent = []
+    relay = Relay(runtime.db, send=lambda consumer, messages: sent.append(messages))
+    assert relay.redeliver() == 0 and sent == [] and owed(runtime) == []
