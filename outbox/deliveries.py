@@ -72,8 +72,8 @@ def retrying(
     )
 
 
-def forget_settled(session: Session, now: datetime) -> None:
-    """Drop due rows the consumer settled before the relay committed them (a fast consumer)."""
+def _settled(session: Session):
+    """The row's consumer has handled the event (its inbox) or buried it (a dead letter)."""
     handled = sa.exists().where(
         inbox.c.consumer == deliveries.c.consumer, inbox.c.event_id == deliveries.c.event_id
     )
@@ -88,7 +88,13 @@ def forget_settled(session: Session, now: datetime) -> None:
         buried_id == owed_id,
         dead_letters.c.replayed_at.is_(None),
     )
-    session.execute(sa.delete(deliveries).where(deliveries.c.due_at <= now, handled | buried))
+    return handled | buried
+
+
+def forget_settled(session: Session) -> None:
+    """Drop rows a consumer settled before the relay committed them: a fast consumer's delete
+    found nothing to delete yet."""
+    session.execute(sa.delete(deliveries).where(_settled(session)))
 
 
 def overdue(session: Session, consumer: str, now: datetime, limit: int) -> list:
@@ -122,9 +128,11 @@ def lag(session: Session, consumers: Iterable[str], now: datetime | None = None)
     now = now or utcnow()
     ages = {}
     for name in consumers:
+        # In relay order, the first row not settled: rows a fast consumer settled before the
+        # relay committed them wait for `forget_settled`, and are few.
         oldest = session.scalar(
             sa.select(deliveries.c.relayed_at)
-            .where(deliveries.c.consumer == name)
+            .where(deliveries.c.consumer == name, ~_settled(session))
             .order_by(deliveries.c.relayed_at)
             .limit(1)
         )

@@ -166,7 +166,7 @@ class Relay:
         cutoff = datetime.max.replace(tzinfo=now.tzinfo) if everything else now
         total = 0
         with self.db.transaction() as session:
-            deliveries.forget_settled(session, cutoff)
+            deliveries.forget_settled(session)
             for name in sorted(consumers.CONSUMERS):
                 if not everything and self.waiting(name):
                     continue
