@@ -13,39 +13,34 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import insert, pg_array, utcnow
+from ates.backend import backend
+from ates.database import utcnow
 from outbox.tables import dead_letters, deliveries, event_archive, inbox
 
 EventId = sa.Uuid(as_uuid=False)
 
 
 def owed(session: Session, fanned_out: dict[str, list[dict]], due_at: datetime) -> None:
-    """Record the deliveries just sent (one statement on PostgreSQL, however many)."""
-    pairs = [(name, m["event_id"]) for name, messages in fanned_out.items() for m in messages]
-    if not pairs:
-        return
+    """Record the deliveries just sent, in one statement however many."""
     now = utcnow()
-    statement = insert(session, deliveries)
-    if session.get_bind().dialect.name == "postgresql":
-        names, ids = zip(*pairs, strict=True)
-        source = sa.select(
-            sa.func.unnest(pg_array(names, sa.String, "consumers")),
-            sa.func.unnest(pg_array(ids, EventId, "event_ids")),
-            sa.literal(now, deliveries.c.relayed_at.type),
-            sa.literal(due_at, deliveries.c.due_at.type),
-        )
-        statement = statement.from_select(["consumer", "event_id", "relayed_at", "due_at"], source)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
-            )
-        )
+    rows = [
+        {"consumer": name, "event_id": m["event_id"], "relayed_at": now, "due_at": due_at}
+        for name, messages in fanned_out.items()
+        for m in messages
+    ]
+    if not rows:
         return
+    db = backend(session)
+    columns = {key: deliveries.c[key].type for key in rows[0]}
+    source = db.records(columns, rows, "owed")
+    # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
+    statement = db.insert(deliveries).from_select(
+        list(columns), sa.select(*source.c).where(sa.true())
+    )
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
-        ),
-        [{"consumer": c, "event_id": e, "relayed_at": now, "due_at": due_at} for c, e in pairs],
+        )
     )
 
 
@@ -54,10 +49,7 @@ def settled(session: Session, consumer: str, event_ids: Iterable[str]) -> None:
     event_ids = list(event_ids)
     if not event_ids:
         return
-    if session.get_bind().dialect.name == "postgresql" and len(event_ids) > 1:
-        among = deliveries.c.event_id.in_(sa.select(sa.func.unnest(pg_array(event_ids, EventId))))
-    else:
-        among = deliveries.c.event_id.in_(event_ids)
+    among = backend(session).among(deliveries.c.event_id, event_ids, EventId)
     session.execute(sa.delete(deliveries).where(deliveries.c.consumer == consumer, among))
 
 
@@ -77,15 +69,10 @@ def _settled(session: Session):
     handled = sa.exists().where(
         inbox.c.consumer == deliveries.c.consumer, inbox.c.event_id == deliveries.c.event_id
     )
-    # Dead letters keep the event id as text; SQLite stores a UUID column as bare hex.
-    if session.get_bind().dialect.name == "sqlite":
-        buried_id = sa.func.replace(dead_letters.c.event_id, "-", "")
-        owed_id = deliveries.c.event_id
-    else:
-        buried_id, owed_id = dead_letters.c.event_id, sa.cast(deliveries.c.event_id, sa.String)
+    # Dead letters keep the event id as text.
     buried = sa.exists().where(
         dead_letters.c.consumer == deliveries.c.consumer,
-        buried_id == owed_id,
+        dead_letters.c.event_id == backend(session).as_text(deliveries.c.event_id),
         dead_letters.c.replayed_at.is_(None),
     )
     return handled | buried
@@ -110,9 +97,7 @@ def overdue(session: Session, consumer: str, now: datetime, limit: int) -> list:
         .order_by(deliveries.c.due_at, event_archive.c.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=deliveries)
-    return session.execute(query).all()
+    return session.execute(backend(session).for_update(query, skip_locked=True)).all()
 
 
 def postpone(session: Session, consumer: str, event_ids: list[str], due_at: datetime) -> None:

@@ -45,7 +45,7 @@ class OutboxStatus:
 
 
 def status(db: Database) -> OutboxStatus:
-    with db.transaction() as session:
+    with db.reading() as session:
         lag = deliveries.lag(session, sorted(consumers.CONSUMERS))
         pending, oldest = session.execute(
             sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
@@ -100,7 +100,7 @@ def dead_letters_of(db: Database, consumer: str, limit: int = 100) -> list[DeadL
         .order_by(dead_letters.c.id.desc())
         .limit(limit)
     )
-    with db.transaction() as session:
+    with db.reading() as session:
         return [DeadLetter(*row[:-1], data=_data_of(row.message)) for row in session.execute(query)]
 
 

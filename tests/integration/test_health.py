@@ -81,10 +81,10 @@ def test_healthz_answers_503_down_when_the_database_is_down(client, runtime, mon
 def test_an_admin_sees_which_part_is_down(client, runtime, monkeypatch, login_as):
     login_as("admin")
 
-    def broken_transaction():
+    def broken_database():
         raise ConnectionError("database is down")
 
-    monkeypatch.setattr(runtime.db, "transaction", broken_transaction)
+    monkeypatch.setattr(runtime.db, "ping", broken_database)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "down: ConnectionError"
