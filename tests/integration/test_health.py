@@ -69,10 +69,10 @@ def test_a_consumer_lagging_past_the_threshold_makes_health_degraded(client, run
 
 
 def test_healthz_answers_503_down_when_the_database_is_down(client, runtime, monkeypatch):
-    def broken_transaction():
+    def broken_database():
         raise ConnectionError("database is down")
 
-    monkeypatch.setattr(runtime.db, "transaction", broken_transaction)
+    monkeypatch.setattr(runtime.db, "ping", broken_database)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "down"}
