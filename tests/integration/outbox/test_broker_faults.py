@@ -24,7 +24,7 @@ from outbox.events import Event
 from outbox.operations import status
 from outbox.publish import publish_events
 from outbox.tables import dead_letters, deliveries
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     balances,
