@@ -6,7 +6,7 @@ import pytest
 
 from ates.database import utcnow
 from domains.accounting.rules import billing_day_of, dollars
-from tests.integration.accounting_streams import balances, new_id, published, work
+from tests.integration.accounting.streams import balances, new_id, published, work
 
 
 def today(runtime):

@@ -14,7 +14,7 @@ from ates.database import utcnow
 from domains.accounting import day_close
 from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import ledger_entries
-from tests.integration.accounting_streams import balances, work
+from tests.integration.accounting.streams import balances, work
 from web.accounting_reports import TITLE_ROWS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

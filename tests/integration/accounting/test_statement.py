@@ -11,7 +11,7 @@ from domains.accounting import day_close, queries
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.tables import ledger_entries
 from tests.conftest import log_in
-from tests.integration.accounting_streams import balances, new_id, work
+from tests.integration.accounting.streams import balances, new_id, work
 
 
 def text(response) -> str:

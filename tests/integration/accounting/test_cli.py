@@ -4,7 +4,7 @@ import time
 
 from ates.database import utcnow
 from domains.accounting.schedule import close_schedule, day_to_close
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     balances,

@@ -9,7 +9,7 @@ from ates.database import utcnow
 from domains.accounting import queries
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.schedule import close_schedule
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     balances,
     feed,
     new_id,
