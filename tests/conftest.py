@@ -92,6 +92,8 @@ def settings(tmp_path_factory):
         var_dir=tmp_path_factory.mktemp("var"),
         broker_namespace=f"ates-test-{SESSION_TAG}",
         retry_min_backoff_ms=10,
+        retry_max_backoff_ms=100,
+        give_up_after_seconds=1,
     )
     _drop_database(database_url)
 
