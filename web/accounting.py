@@ -18,6 +18,7 @@ from web import accounting_reports as reports
 from web import navigation
 from web.access import ANY_ROLE, allow
 from web.htmx import is_htmx, page_or_fragment
+from web.query import page_number
 
 bp = Blueprint("accounting", __name__, url_prefix="/accounting")
 navigation.add("My account", "accounting.mine")
@@ -110,14 +111,6 @@ def parrot(account: uuid.UUID):
     return _account_page(str(account), parrot=found)
 
 
-def _page() -> int:
-    """The balances page from the query string; anything but a positive number is a clear 400."""
-    raw = (request.args.get("page") or "1").strip()
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
-        abort(400, description=f"page: {raw!r} is not a page number (1, 2, 3...).")
-    return int(raw)
-
-
 def _balances_filter() -> queries.BalancesFilter:
     """The balances table's search and sort from the query string, or a clear 400."""
     search = (request.args.get("q") or "").strip()
@@ -133,7 +126,7 @@ def _balances_filter() -> queries.BalancesFilter:
 
 
 def _company_context(day: date, start: date, end: date) -> dict:
-    page, chosen = _page(), _balances_filter()
+    page, chosen = page_number(request.args), _balances_filter()
     with _runtime().db.reading() as session:
         days = list(queries.every_day(queries.day_totals(session, start, end), start, end))
         # The chosen day is usually within the range shown: no second query for it then.
