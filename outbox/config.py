@@ -44,6 +44,10 @@ class Settings:
     outbox_retention_days: int = 7
     broker_namespace: str = "ates"
     retry_min_backoff_ms: int = 500
+    # Proxies in front of the web process whose X-Forwarded-* headers are believed (0: none).
+    trusted_proxies: int = 0
+    # Failed logins one client address may make (Flask-Limiter's notation).
+    login_limit: str = "10 per minute;60 per hour"
 
     @property
     def embedded(self) -> bool:
@@ -80,6 +84,8 @@ def load_settings(**overrides) -> Settings:
         outbox_retention_days=int(env.get("OUTBOX_RETENTION_DAYS", "7")),
         broker_namespace=env.get("BROKER_NAMESPACE", "ates"),
         retry_min_backoff_ms=int(env.get("RETRY_MIN_BACKOFF_MS", "500")),
+        trusted_proxies=int(env.get("ATES_TRUSTED_PROXIES", "0")),
+        login_limit=env.get("ATES_LOGIN_LIMIT", Settings.login_limit),
     )
     values.update(overrides)
     return Settings(**values)

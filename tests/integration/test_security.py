@@ -5,6 +5,7 @@ in each form is in test_bad_input.py; the browser walk under the CSP is in tests
 """
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from domains.auth import commands
@@ -87,6 +88,71 @@ def test_deactivation_role_change_or_new_password_ends_every_session_of_the_acco
     assert client.get("/tasks/all").status_code == 302
     assert remembered.get("/tasks/all").status_code == 302
     assert theirs.get("/tasks/all").status_code == 200
+
+
+# --- 2. Throttling without lockouts ---------------------------------------------------------
+
+
+def _login_from(client, address, login, password, **headers):
+    data = {"login": login, "password": password, "csrf_token": fetch_csrf_token(client)}
+    return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def test_one_address_gets_ten_failed_logins_a_minute_across_every_login(
+    app, client, runtime, make_account
+):
+    kesha, gosha = make_account("worker"), make_account("worker")
+    guesses = [_login_from(client, "10.0.0.7", f"guess-{n}", "wrong-guess") for n in range(10)]
+    assert {r.status_code for r in guesses} == {401}
+    refused = _login_from(client, "10.0.0.7", kesha.login, kesha.password)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many failed logins from your address" in refused.get_data(as_text=True)
+    # Nobody else is held up: not the accounts, not the parrots at other addresses.
+    office = app.test_client()
+    assert _login_from(office, "10.0.0.8", gosha.login, gosha.password).status_code == 302
+    if runtime.settings.redis_url:  # production keeps the counts in Redis, under our namespace
+        keys = redis.Redis.from_url(runtime.settings.redis_url).keys(
+            f"{runtime.settings.broker_namespace}:login-limits*"
+        )
+        assert keys
+
+
+def test_successful_logins_from_one_address_are_never_throttled(app, client, make_account):
+    parrots = [make_account("worker") for _ in range(12)]
+    for parrot in parrots:
+        browser = app.test_client()
+        assert _login_from(browser, "10.0.0.9", parrot.login, parrot.password).status_code == 302
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, make_account):
+    for n in range(10):
+        _login_from(client, "10.0.0.7", "kesha", "wrong-guess", **{"X-Forwarded-For": f"1.2.3.{n}"})
+    forged = _login_from(client, "10.0.0.7", "kesha", "x", **{"X-Forwarded-For": "9.9.9.9"})
+    assert forged.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, make_account):
+    import dataclasses
+
+    from domains.runtime import Runtime
+    from web import create_app
+
+    proxied = dataclasses.replace(runtime.settings, trusted_proxies=1)
+    app = create_app(runtime=Runtime(proxied, runtime.db, runtime.broker, runtime.actors))
+    app.extensions["ates_login_limiter"].reset()
+    client = app.test_client()
+    kesha = make_account("worker")
+    proxy = "127.0.0.1"
+    for _ in range(10):
+        _login_from(client, proxy, "kesha", "wrong", **{"X-Forwarded-For": "203.0.113.5"})
+    guesser = _login_from(client, proxy, "kesha", "wrong", **{"X-Forwarded-For": "203.0.113.5"})
+    assert guesser.status_code == 429
+    # The proxy's address is not what is counted: another client behind it logs in.
+    other = app.test_client()
+    welcome = _login_from(
+        other, proxy, kesha.login, kesha.password, **{"X-Forwarded-For": "203.0.113.6"}
+    )
+    assert welcome.status_code == 302
 
 
 # --- 3. Security headers on every response -------------------------------------------------
