@@ -9,7 +9,7 @@ from domains.accounting.schedule import start_scheduler
 from domains.auth import queries as auth_queries
 from domains.runtime import Runtime, start
 from outbox.config import ROOT, Settings
-from web import formats, navigation, security, throttle
+from web import formats, htmx, navigation, security, throttle
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -65,6 +65,7 @@ def create_app(
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     add_status_panel(app, "Scheduled close retrying", accounting_queries.scheduled_close_trouble)
     _register_error_pages(app)
+    htmx.init_app(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(accounting_cli)

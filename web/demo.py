@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from domains.accounting import commands as accounting
+from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, close_once_caught_up
 from domains.auth import queries as auth_queries
 from domains.tracker import commands as tracker
 from domains.tracker.tables import OPEN, tasks
@@ -101,8 +102,11 @@ class Week:
         self.complete_some(share=0.7)
         self.settle()
         self.at(day, 23, 59)
-        with self.runtime.db.transaction() as session:
-            accounting.close_day(session, day, utcnow())
+        close_once_caught_up(
+            self.runtime.db,
+            lambda session, now: accounting.close_day(session, day, now),
+            BUTTON_WAIT_SECONDS,
+        )
         self.settle()
 
     def today(self) -> None:

@@ -4,11 +4,13 @@
   with a relay thread and the session's Dramatiq worker, so events flow as in `make run`.
 - `page`: a fresh browser context and page; any JS console error or page error fails the test.
 - `log_in(page, live_server, account)`: logs in through the real form.
-- `snap(page, name)`: a screenshot into `test-artifacts/` (gitignored), one per page visited.
+- `snap(page, name)`: a screenshot into `test-artifacts/` (gitignored; `ATES_ARTIFACTS` moves it,
+  e.g. to a folder CI keeps), one per page visited.
 Tests that use them are marked `@pytest.mark.e2e`; they take the `runtime` fixture as usual for
 fresh tables, and `make_account` / `deliver` work alongside.
 """
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -18,7 +20,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("ATES_ARTIFACTS") or ROOT / "test-artifacts")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -118,7 +120,7 @@ def watch_for_errors(page, problems: list[str], who: str = "") -> None:
 
 def snap(page, name: str) -> Path:
     """Save a full-page screenshot as test-artifacts/<test>-<n>-<name>.png."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.snap_count += 1
     path = ARTIFACTS / f"{page.snap_prefix}-{page.snap_count:02d}-{name}.png"
     page.screenshot(path=str(path), full_page=True)
