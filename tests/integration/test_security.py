@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from domains.auth import commands
 from domains.auth.tables import accounts
+from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
 from tests.conftest import fetch_csrf_token, log_in
 
@@ -52,6 +53,7 @@ def test_a_parrot_logs_out_their_other_sessions_and_keeps_this_one(app, client, 
     other = make_account("worker")
     theirs = app.test_client()
     assert log_in(theirs, other.login, other.password).status_code == 302
+    assert 'href="/sessions"' in client.get("/").get_data(as_text=True)  # their name, on top
     page = client.get("/sessions").get_data(as_text=True)
     assert page.count("<tr>") == 1 + 3 and "this browser" in page
     response = client.post(
@@ -207,6 +209,32 @@ def test_percent_and_underscore_in_the_accounts_search_are_literal(client, login
     assert "kesha_1" in rows and "keshax1" not in rows
     rows = client.get("/accounts?q=%25", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rio 100% Parrot" in rows and "kesha" not in rows
+
+
+def test_percent_and_underscore_in_the_task_searches_are_literal(
+    client, runtime, login_as, make_account, deliver
+):
+    boss = login_as("manager")
+    make_account("worker", login="kesha_1", full_name="Kesha Underscore")
+    make_account("worker", login="keshax1", full_name="Kesha Letter")
+    assigned = set()
+    with runtime.db.transaction() as session:
+        for title in ("Feed 100% of the parrots", "Feed 1000 parrots", "Clean perch_2"):
+            assigned.add(
+                tracker.create_task(session, title=title, created_by=boss.public_id)["assignee"]
+            )
+        while len(assigned) < 2:  # each Kesha has a task, so a wildcard would show
+            assigned.add(
+                tracker.create_task(session, title="Water", created_by=boss.public_id)["assignee"]
+            )
+    deliver()
+    htmx = {"HX-Request": "true"}
+    found = client.get("/tasks/all?q=100%25", headers=htmx).get_data(as_text=True)
+    assert "Feed 100% of the parrots" in found and "Feed 1000 parrots" not in found
+    found = client.get("/tasks/all?q=perch_", headers=htmx).get_data(as_text=True)
+    assert "Clean perch_2" in found and "Feed" not in found
+    found = client.get("/tasks/all?parrot=kesha_", headers=htmx).get_data(as_text=True)
+    assert "Kesha Underscore" in found and "Kesha Letter" not in found
 
 
 @pytest.mark.parametrize(
