@@ -4,10 +4,10 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from domains.runtime import load_domains
+from ates.bootstrap import SCHEMAS, load_domains
+from ates.database import is_sqlite, make_engine
+from ates.settings import load_settings
 from migrations.schema import target_metadata
-from outbox.config import load_settings
-from outbox.db import is_sqlite, make_engine
 
 config = context.config
 if config.config_file_name and not config.attributes.get("database_url"):
@@ -18,7 +18,7 @@ load_domains()
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, SCHEMAS)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from outbox.db import is_sqlite, metadata
+from ates.database import is_sqlite, metadata
 
 
 def target_metadata(url: str) -> sa.MetaData:

@@ -8,7 +8,7 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-import outbox.db  # noqa: F401  (column types such as outbox.db.UTCDateTime)
+import ates.database  # noqa: F401  (column types such as ates.database.UTCDateTime)
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

@@ -11,9 +11,9 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage, Retries, TimeLimit
 
+from ates.database import Database
+from ates.settings import Settings
 from outbox import consumers
-from outbox.config import Settings
-from outbox.db import Database
 
 log = logging.getLogger(__name__)
 

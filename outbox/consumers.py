@@ -28,9 +28,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outbox.db import Database, UTCDateTime, pg_array, pg_in, utcnow
+from ates.database import Database, UTCDateTime, pg_array, pg_in, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
+from outbox.tracing import caused_by
 from outbox.transient import is_transient, retrying
 
 log = logging.getLogger(__name__)
@@ -97,18 +98,22 @@ class Consumer:
         """Run the handlers over events already checked by `handler_for`."""
         # Bulk events wait in groups until a per-event handler's turn comes, so a delivery's
         # order holds between the two kinds (an assignment is charged before its completion).
-        bulk: dict[str, list[Event]] = {}
+        # What a handler publishes carries the correlation id of the event it handles, so bulk
+        # events are grouped by it too (a Reassign's burst shares one).
+        bulk: dict[tuple[str, str | None], list[Event]] = {}
         for event in batch:
             if event.event_name in self.in_bulk:
-                bulk.setdefault(event.event_name, []).append(event)
+                bulk.setdefault((event.event_name, event.correlation_id), []).append(event)
                 continue
             self._flush(session, bulk)
-            self.handlers[event.event_name][1](session, event)
+            with caused_by(event.correlation_id):
+                self.handlers[event.event_name][1](session, event)
         self._flush(session, bulk)
 
-    def _flush(self, session: Session, bulk: dict[str, list[Event]]) -> None:
-        for event_name, events in bulk.items():
-            self.handlers[event_name][1](session, events)
+    def _flush(self, session: Session, bulk: dict[tuple[str, str | None], list[Event]]) -> None:
+        for (event_name, correlation_id), events in bulk.items():
+            with caused_by(correlation_id):
+                self.handlers[event_name][1](session, events)
         bulk.clear()
 
     def check(self, event: Event) -> None:

@@ -8,18 +8,29 @@ from datetime import timedelta
 import dramatiq
 import sqlalchemy as sa
 
-from outbox.db import Database, utcnow
+from ates.database import Database, utcnow
 from outbox.relay import Relay
 from outbox.tables import events
+from outbox.wakeup import doorbell
 
 log = logging.getLogger(__name__)
+
+WORKER_THREADS = 4
+# How long an idle worker thread waits on the in-memory queue; a message wakes it at once.
+WORKER_TIMEOUT_MS = 100
 
 
 class EmbeddedWorkers:
     def __init__(
-        self, broker: dramatiq.Broker, relay: Relay, retention: timedelta, threads: int = 4
+        self,
+        broker: dramatiq.Broker,
+        relay: Relay,
+        retention: timedelta,
+        threads: int = WORKER_THREADS,
     ):
-        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+        self.worker = dramatiq.Worker(
+            broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS
+        )
         self.relay = relay
         self.retention = retention
         self.stop_event = threading.Event()
@@ -39,6 +50,7 @@ class EmbeddedWorkers:
 
     def stop(self) -> None:
         self.stop_event.set()
+        doorbell.ring()
         self.thread.join(timeout=5)
         self.worker.stop()
 

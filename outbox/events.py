@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from outbox.db import utcnow
+from ates.database import utcnow
 
 SCHEMA_FILE = re.compile(r"^(?P<name>[a-z_]+\.[a-z_]+)\.v(?P<version>\d+)\.json$")
 
@@ -27,6 +27,9 @@ class Event:
     data: dict
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     event_time: datetime = field(default_factory=utcnow)
+    # The request or scheduled job at the root of this event (outbox.tracing). Optional on the
+    # wire: events published before it existed have none.
+    correlation_id: str | None = None
 
     def to_message(self) -> dict:
         message = asdict(self)
@@ -50,11 +53,18 @@ class Event:
             raise InvalidEvent("bad envelope: event_time has no time zone")
         if not isinstance(message["event_version"], int) or not isinstance(message["data"], dict):
             raise InvalidEvent("bad envelope: event_version must be an integer and data an object")
-        return cls(**{name: message[name] for name in ENVELOPE_FIELDS} | {"event_time": event_time})
+        correlation_id = message.get("correlation_id")
+        if correlation_id is not None and not (
+            isinstance(correlation_id, str) and len(correlation_id) <= 64
+        ):
+            raise InvalidEvent("bad envelope: correlation_id must be a text of 64 characters")
+        fields = {name: message[name] for name in ENVELOPE_FIELDS} | {"event_time": event_time}
+        return cls(**fields, correlation_id=correlation_id)
 
 
 ENVELOPE = tuple(Event.__dataclass_fields__)  # the fields of every message, and outbox columns
-ENVELOPE_FIELDS = frozenset(ENVELOPE)
+OPTIONAL_ENVELOPE = frozenset({"correlation_id"})
+ENVELOPE_FIELDS = frozenset(ENVELOPE) - OPTIONAL_ENVELOPE  # what every message must have
 
 
 @dataclass(frozen=True)

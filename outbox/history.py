@@ -5,8 +5,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import Database
 from outbox.consumers import CONSUMERS, apply_batch, bury
-from outbox.db import Database
 from outbox.relay import BATCH_SIZE, message_of
 from outbox.tables import event_archive, inbox
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbox.db import utcnow
+from ates.database import utcnow
 from outbox.tables import dead_letters, event_archive
 
 DEAD_LETTERS_SHOWN = 200

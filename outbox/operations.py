@@ -5,7 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from outbox.db import Database, utcnow
+from ates.database import Database, utcnow
 from outbox.monitoring import DEAD_LETTER_COLUMNS, DeadLetter
 from outbox.tables import dead_letters, events
 

@@ -15,15 +15,18 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ates.database import Database, pg_in, utcnow
 from outbox import consumers
-from outbox.db import Database, pg_in, utcnow
 from outbox.events import ENVELOPE
 from outbox.tables import dead_letters, event_archive, events, inbox
+from outbox.wakeup import waiter_for
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-IDLE_WAIT_SECONDS = 0.2
+# Between batches the relay waits to be woken by a commit (outbox.wakeup); this is the poll that
+# catches a missed wake-up.
+POLL_SECONDS = 1.0
 CLEANUP_EVERY_SECONDS = 60
 
 Send = Callable[[str, list[dict]], None]
@@ -31,15 +34,10 @@ Send = Callable[[str, list[dict]], None]
 
 def message_of(row) -> dict:
     """The broker message of an outbox or archive row."""
-    return {
-        "event_id": str(row.event_id),
-        "event_name": row.event_name,
-        "event_version": row.event_version,
-        "event_time": row.event_time.isoformat(),
-        "producer": row.producer,
-        "key": row.key,
-        "data": row.data,
-    }
+    message = {name: getattr(row, name) for name in ENVELOPE}
+    message["event_id"] = str(row.event_id)
+    message["event_time"] = row.event_time.isoformat()
+    return message
 
 
 def fan_out(rows: Iterable) -> dict[str, list[dict]]:
@@ -53,10 +51,13 @@ def fan_out(rows: Iterable) -> dict[str, list[dict]]:
 
 
 class Relay:
-    def __init__(self, db: Database, send: Send, batch_size: int = BATCH_SIZE):
+    def __init__(
+        self, db: Database, send: Send, batch_size: int = BATCH_SIZE, poll: float = POLL_SECONDS
+    ):
         self.db = db
         self.send = send
         self.batch_size = batch_size
+        self.poll = poll
         self._last_cleanup = 0.0
 
     def relay_once(self) -> int:
@@ -96,21 +97,27 @@ class Relay:
         return total
 
     def run(self, stop: threading.Event, retention: timedelta) -> None:
-        """Relay until stopped; wait briefly when idle; back off while the broker is down."""
+        """Relay until stopped; when idle, wait for a commit to wake it (or the poll); back
+        off while the broker is down."""
         failures = 0
-        while not stop.is_set():
-            try:
-                sent = self.relay_once()
-                failures = 0
-                if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
-                    self.clean_up(retention)
-            except Exception:
-                failures += 1
-                log.exception("relay failed; retrying")
-                stop.wait(min(0.5 * 2**failures, 10))
-                continue
-            if sent < self.batch_size:
-                stop.wait(IDLE_WAIT_SECONDS)
+        waiter = waiter_for(self.db.url)
+        waiter.listen()
+        try:
+            while not stop.is_set():
+                try:
+                    sent = self.relay_once()
+                    failures = 0
+                    if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
+                        self.clean_up(retention)
+                except Exception:
+                    failures += 1
+                    log.exception("relay failed; retrying")
+                    stop.wait(min(0.5 * 2**failures, 10))
+                    continue
+                if sent < self.batch_size and not stop.is_set():
+                    waiter.wait(self.poll, stop)
+        finally:
+            waiter.close()
 
     def clean_up(self, retention: timedelta) -> int:
         """Delete relayed rows older than the retention period."""

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from outbox.db import UTCDateTime, metadata
+from ates.database import UTCDateTime, metadata
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -20,6 +20,7 @@ events = sa.Table(
     sa.Column("key", sa.String(64), nullable=False),
     sa.Column("data", Json, nullable=False),
     sa.Column("relayed_at", UTCDateTime, nullable=True),
+    sa.Column("correlation_id", sa.String(64), nullable=True),
     # The relay scans only pending rows, oldest first; relayed rows wait for the cleanup.
     sa.Index(
         "ix_events_pending",
@@ -46,7 +47,11 @@ event_archive = sa.Table(
     sa.Column("data", Json, nullable=False),
     # Indexed for the operations page's "relayed per minute" over the last minutes.
     sa.Column("relayed_at", UTCDateTime, nullable=False, index=True),
+    # The request or job that caused it, and the aggregate: the operations page follows a click
+    # (every event of a correlation id) or a task (every event keyed by it) through these.
+    sa.Column("correlation_id", sa.String(64), nullable=True, index=True),
     sa.Index("ix_event_archive_event_name_event_time", "event_name", "event_time"),
+    sa.Index("ix_event_archive_key", "key"),
     schema="outbox",
 )
 
@@ -56,6 +61,8 @@ inbox = sa.Table(
     sa.Column("consumer", sa.String(50), primary_key=True),
     sa.Column("event_id", sa.Uuid(as_uuid=False), primary_key=True),
     sa.Column("handled_at", UTCDateTime, nullable=False),
+    # When each consumer handled one event (the operations page's "follow one click").
+    sa.Index("ix_inbox_event_id", "event_id"),
     schema="outbox",
 )
 

@@ -8,8 +8,8 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
+from ates.database import utcnow
 from outbox import Event, publish_events
-from outbox.db import utcnow
 
 
 @dataclass

@@ -31,13 +31,14 @@ from argon2 import PasswordHasher
 
 # Registers the probe consumers and a stand-in account consumer before any actor is declared.
 import tests.probe.accounts  # noqa: F401
+from ates import settings as process_settings
+from ates.bootstrap import Runtime, start
+from ates.database import is_sqlite, metadata
+from ates.settings import load_settings
 from domains.auth import commands as auth_commands
-from domains.runtime import Runtime, start
 from migrations import upgrade
-from outbox import config, embedded
+from outbox import embedded
 from outbox.broker import declare_actors, setup_broker
-from outbox.config import load_settings
-from outbox.db import is_sqlite, metadata
 from tests.probe import probe_metadata
 from tests.processes import PrivateRedis
 
@@ -132,10 +133,10 @@ def use_settings(settings):
     """Change the process settings for one test: `use_settings(mail_host="127.0.0.1")`."""
 
     def change(**changes):
-        return config.use(dataclasses.replace(settings, **changes))
+        return process_settings.use(dataclasses.replace(settings, **changes))
 
     yield change
-    config.use(settings)
+    process_settings.use(settings)
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ from itertools import count
 
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.tracker.tables import OPEN, assignees, tasks
 from outbox import publish
-from outbox.db import utcnow
 
 _serial = count(1)
 

@@ -4,12 +4,11 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from ates.bootstrap import Runtime, start
+from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
-from domains.accounting.schedule import start_scheduler
 from domains.auth import queries as auth_queries
-from domains.runtime import Runtime, start
-from outbox.config import ROOT, Settings
-from web import formats, htmx, navigation, security, throttle
+from web import formats, htmx, navigation, security, throttle, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -33,7 +32,7 @@ BLUEPRINTS = (
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, start_workers: bool = False
 ) -> Flask:
-    """The app; `start_workers` runs the embedded relay and Dramatiq workers in this process."""
+    """The app; `start_workers` runs the relay, Dramatiq workers and jobs in this process."""
     runtime = runtime or start(settings)
     settings = runtime.settings
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -52,6 +51,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["ates"] = runtime
+    tracing.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.production)
@@ -75,10 +75,7 @@ def create_app(
     app.cli.add_command(demo_cli)
     check_every_route(app)
     if start_workers:
-        workers = runtime.embedded_workers()
-        workers.start()
-        app.extensions["ates_workers"] = workers
-        app.extensions["ates_day_close"] = start_scheduler(runtime.db, settings)
+        app.extensions["ates_background"] = runtime.start_embedded_workers()
     return app
 
 

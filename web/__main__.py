@@ -15,7 +15,7 @@ def main() -> None:
     try:
         serve(app, host=host, port=port, threads=8)
     finally:
-        app.extensions["ates_workers"].stop()
+        app.extensions["ates_background"].stop()
 
 
 if __name__ == "__main__":

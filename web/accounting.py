@@ -8,10 +8,10 @@ from flask import Blueprint, Response, abort, current_app, request
 from flask.cli import AppGroup
 from flask_login import current_user
 
-from domains.accounting import commands, queries
+from ates.database import utcnow
+from domains.accounting import day_close, queries
 from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, close_once_caught_up
 from domains.accounting.rules import billing_day_of, dollars
-from outbox.db import utcnow
 from web import accounting_reports as reports
 from web import navigation
 from web.access import ANY_ROLE, allow
@@ -135,7 +135,7 @@ def close_day():
     try:
         result = close_once_caught_up(
             _runtime().db,
-            lambda session, now: commands.close_day(session, day, now),
+            lambda session, now: day_close.close_day(session, day, now),
             BUTTON_WAIT_SECONDS,
         )
     except BooksBehind as behind:
@@ -190,7 +190,7 @@ def close_day_command(day):
     try:
         result = close_once_caught_up(
             runtime.db,
-            lambda session, now: commands.close_day(session, billing_day, now),
+            lambda session, now: day_close.close_day(session, billing_day, now),
             BUTTON_WAIT_SECONDS,
         )
     except BooksBehind as behind:

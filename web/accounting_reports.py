@@ -9,8 +9,8 @@ from datetime import date
 
 import xlsxwriter
 
+from ates.database import Database
 from domains.accounting import queries
-from outbox.db import Database
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

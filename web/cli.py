@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ates.settings import ROOT
 from outbox import operations
-from outbox.config import ROOT
 
 outbox_cli = AppGroup("outbox", help="The transactional outbox: relay, status, replay, resend.")
 
@@ -83,8 +83,8 @@ events_cli = AppGroup("events", help="Event contracts: the schema lock.")
 @events_cli.command("lock")
 def lock_command():
     """Record the current schemas as published, refusing incompatible edits of a version."""
-    from domains.runtime import EVENTS_LOCK, load_schemas
-    from outbox.compatibility import differences_from_lock, write_lock
+    from ates.bootstrap import EVENTS_LOCK, load_schemas
+    from outbox.contracts.compatibility import differences_from_lock, write_lock
     from outbox.events import SchemaRegistry
 
     schemas = load_schemas(SchemaRegistry())

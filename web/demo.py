@@ -3,7 +3,7 @@
 Each past day: parrots add tasks in the morning, the manager presses Reassign, the assignees
 complete some of theirs in the afternoon, and the day closes at night (payouts and e-mails);
 today has a morning of work and no close yet. The clock is set to each moment in turn
-(`outbox.db.set_clock`) and the events are delivered to every consumer before the next day, so
+(`ates.database.set_clock`) and the events are delivered to every consumer before the next day, so
 each page shows what a real week would have left: ledgers, closes, e-mails, analytics.
 """
 
@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from domains.accounting import commands as accounting
+from ates.database import set_clock, utcnow
+from domains.accounting import day_close
 from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, close_once_caught_up
 from domains.auth import queries as auth_queries
 from domains.tracker import commands as tracker
 from domains.tracker.tables import OPEN, tasks
-from outbox.db import set_clock, utcnow
 from outbox.embedded import settle
 
 demo_cli = AppGroup("demo", help="The demo company's week of history (never in production).")
@@ -104,7 +104,7 @@ class Week:
         self.at(day, 23, 59)
         close_once_caught_up(
             self.runtime.db,
-            lambda session, now: accounting.close_day(session, day, now),
+            lambda session, now: day_close.close_day(session, day, now),
             BUTTON_WAIT_SECONDS,
         )
         self.settle()

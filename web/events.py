@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from outbox import asyncapi
-from outbox.catalog import catalog, entries
+from outbox.contracts import asyncapi
+from outbox.contracts.catalog import catalog, entries
 from web import navigation
 from web.access import allow
 

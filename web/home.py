@@ -3,10 +3,10 @@
 from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user
 
+from ates.database import utcnow
 from domains.accounting import queries as accounting
 from domains.accounting.rules import billing_day_of
 from domains.tracker import queries as tracker
-from outbox.db import utcnow
 from outbox.operations import status
 from web.access import ANY_ROLE, allow, public
 

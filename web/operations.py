@@ -9,10 +9,10 @@ takes a SQLAlchemy session and returns a mapping of label -> value to show (or N
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, flash, redirect, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from outbox import operations
+from outbox import follow, operations
 from outbox.monitoring import relayed_per_minute, waiting_dead_letters
 from web import navigation
 from web.access import allow
@@ -108,3 +108,21 @@ def replay_consumer(consumer: str):
     elif count == 0:
         flash(f"{consumer} has no dead letters waiting.", "error")
     return redirect(url_for("operations.index"))
+
+
+@bp.get("/operations/follow")
+@allow("admin")
+def follow_click():
+    """Every event a request caused, and when each subscriber handled it ("where is my reward?")."""
+    wanted = request.args.get("id", "").strip()
+    causes, problem = [], None
+    if not wanted:
+        problem = "Give a task id, an event id or a request id."
+    elif len(wanted) > 64:
+        problem = "That is longer than any id aTES hands out (64 characters at most)."
+    else:
+        with current_app.extensions["ates"].db.reading() as session:
+            causes = follow.follow(session, wanted)
+        if not causes:
+            problem = f"No event was caused by, keyed by or named {wanted}."
+    return render_template("operations/follow.html", wanted=wanted, causes=causes, problem=problem)

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
+from ates.database import utcnow
 from domains.sender import queries
 from domains.sender.message import dollars
 from outbox import operations
-from outbox.db import utcnow
 from web import navigation
 from web.access import allow
 from web.htmx import is_htmx, page_or_fragment

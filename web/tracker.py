@@ -52,9 +52,7 @@ def my_tasks():
     """My open tasks, and the form to add a task."""
     with _db().reading() as session:
         mine, prices = _open_tasks_and_prices(session)
-    return render_template(
-        "tracker/my_tasks.html", tasks=mine, prices=prices, form={}, errors={}
-    )
+    return render_template("tracker/my_tasks.html", tasks=mine, prices=prices, form={}, errors={})
 
 
 def _open_tasks_and_prices(session) -> tuple[list, dict]:

@@ -1,1 +1,3 @@
 """The accounting domain."""
+
+PRODUCER = "accounting"

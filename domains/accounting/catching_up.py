@@ -14,9 +14,9 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import Database, insert, utcnow
 from domains.accounting.tables import scheduled_close_failures
 from outbox.caught_up import unapplied
-from outbox.db import Database, insert, utcnow
 from outbox.transient import retrying
 
 T = TypeVar("T")

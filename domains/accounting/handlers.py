@@ -7,10 +7,11 @@ account; whatever names a task prices it. Fees and rewards are keyed by their ca
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from domains.accounting import commands
+from ates.database import utcnow
+from ates.settings import current_settings
+from domains.accounting import accounts, ledger, pricing
 from domains.accounting.rules import split_jira_id
-from outbox import config, consumer
-from outbox.db import utcnow
+from outbox import consumer
 
 c = consumer("accounting")
 
@@ -36,16 +37,16 @@ ACCOUNT_NAMED_BY = {name: "public_id" for name in ACCOUNT_EVENTS} | {
 def lock_the_ledger_accounts(session, events):
     """The few hot rows: every account the batch names, locked in id order before any write."""
     named = (e.data[ACCOUNT_NAMED_BY[e.event_name]] for e in events)
-    commands.lock_ledger_accounts(session, named, utcnow())
+    accounts.lock_ledger_accounts(session, named, utcnow())
 
 
 def company_timezone() -> ZoneInfo:
     """The company's time zone, from the running process's settings."""
-    return ZoneInfo(config.current().timezone)
+    return ZoneInfo(current_settings().timezone)
 
 
 def _account_changed(session, event):
-    commands.record_account(session, event.data, utcnow())
+    accounts.record_account(session, event.data, utcnow())
 
 
 for _name in ACCOUNT_EVENTS:
@@ -59,15 +60,15 @@ def when_task_created_price_it(session, event):
         title, jira_id = split_jira_id(data["title"])
     else:
         title, jira_id = data["title"], data["jira_id"]
-    commands.describe_task(session, data["public_id"], title, jira_id, event.event_version, now)
-    commands.open_ledger_account(session, data["created_by"], now)
+    pricing.describe_task(session, data["public_id"], title, jira_id, event.event_version, now)
+    accounts.open_ledger_account(session, data["created_by"], now)
 
 
 @c.handles("task.added", versions=(1,))
 def when_task_added_price_it(session, event):
     now = utcnow()
-    commands.see_task(session, event.data["public_id"], now)
-    commands.open_ledger_account(session, event.data["added_by"], now)
+    pricing.see_task(session, event.data["public_id"], now)
+    accounts.open_ledger_account(session, event.data["added_by"], now)
 
 
 @c.handles_in_bulk("task.assigned", versions=(1,))
@@ -76,7 +77,7 @@ def when_tasks_assigned_charge_the_fees(session, events):
     timezone, now = company_timezone(), utcnow()
     if session.get_bind().dialect.name == "postgresql":
         assignments = [
-            commands.Assignment(
+            ledger.Assignment(
                 cause_id=e.event_id,
                 task_id=e.data["public_id"],
                 assignee=e.data["assignee"],
@@ -84,11 +85,11 @@ def when_tasks_assigned_charge_the_fees(session, events):
             )
             for e in events
         ]
-        commands.charge_assign_fees(session, assignments, timezone, now)
+        ledger.charge_assign_fees(session, assignments, timezone, now)
         return
     for event in events:
         data = event.data
-        commands.charge_assign_fee(
+        ledger.charge_assign_fee(
             session,
             task_id=data["public_id"],
             assignee=data["assignee"],
@@ -102,7 +103,7 @@ def when_tasks_assigned_charge_the_fees(session, events):
 @c.handles("task.completed", versions=(1,))
 def when_task_completed_credit_the_reward(session, event):
     data = event.data
-    commands.credit_completion_reward(
+    ledger.credit_completion_reward(
         session,
         task_id=data["public_id"],
         assignee=data["assignee"],

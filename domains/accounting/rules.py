@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 ASSIGN_FEE_DOLLARS = (10, 20)
 COMPLETION_REWARD_DOLLARS = (20, 40)
 JIRA_IN_TITLE = re.compile(r"\s*\[\s*([A-Z][A-Z0-9]*-[0-9]+)\s*\]\s*")
-KINDS = ("assign_fee", "completion_reward", "payout")
 
 _draw = random.SystemRandom()
 

@@ -13,11 +13,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ates.database import Database, utcnow
+from ates.settings import Settings
 from domains.accounting import catching_up
-from domains.accounting.commands import close_day
+from domains.accounting.day_close import close_day
 from domains.accounting.rules import billing_day_of
-from outbox.config import Settings
-from outbox.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 JOB_ID = "accounting.close_day"

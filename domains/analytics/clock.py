@@ -3,12 +3,12 @@
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from outbox import config
+from ates.settings import current_settings
 
 
 def company_zone() -> ZoneInfo:
     """The zone of the running process's settings (web, worker or test)."""
-    return ZoneInfo(config.current().timezone)
+    return ZoneInfo(current_settings().timezone)
 
 
 def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:

@@ -8,7 +8,7 @@ to only by the statement that stored a new entry, so it stays exact too.
 
 import sqlalchemy as sa
 
-from outbox.db import UTCDateTime, metadata
+from ates.database import UTCDateTime, metadata
 
 Id = sa.Uuid(as_uuid=False)
 

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from outbox.db import insert
+from ates.database import insert
 
 
 def insert_new(

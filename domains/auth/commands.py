@@ -15,11 +15,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
+from ates.database import insert, utcnow
 from domains.auth import queries
 from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
 from domains.auth.tables import ROLES, accounts, login_failures, login_sessions
 from outbox import publish
-from outbox.db import insert, utcnow
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD = 10

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import utcnow
 from domains.auth.tables import accounts, login_sessions
-from outbox.db import utcnow
 
 # How long a login session (and its remember-me cookie) lasts without logging in again.
 SESSION_LIFETIME = timedelta(days=14)

@@ -3,7 +3,7 @@ login sessions that a cookie may stand for."""
 
 import sqlalchemy as sa
 
-from outbox.db import UTCDateTime, metadata
+from ates.database import UTCDateTime, metadata
 
 ROLES = ("admin", "manager", "accountant", "worker")
 

@@ -5,10 +5,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.database import utcnow
 from domains.sender.mailer import Mailer
 from domains.sender.message import payout_email, subject
 from domains.sender.tables import emails
-from outbox.db import utcnow
 
 
 def email_payout(session: Session, payment: dict, mailer: Mailer, sender: str) -> bool:

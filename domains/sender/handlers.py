@@ -6,9 +6,10 @@ backoff and dead-lettered after the retries; `note_failed_attempt` keeps each fa
 sent log meanwhile.
 """
 
+from ates.settings import current_settings
 from domains.sender import commands
 from domains.sender.mailer import mailer_for
-from outbox import config, consumer
+from outbox import consumer
 
 sender = consumer("sender", one_at_a_time=True)
 
@@ -19,5 +20,5 @@ def _note_failure(session, event, error: str) -> None:
 
 @sender.handles("payment.made", versions=(1,), on_failure=_note_failure)
 def email_the_payout(session, event) -> None:
-    settings = config.current()
+    settings = current_settings()
     commands.email_payout(session, event.data, mailer_for(settings), settings.mail_sender)

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from outbox.config import Settings
+from ates.settings import Settings
 
 # Per socket operation; stays well under SQLite's 30 s busy timeout (a send holds its write lock).
 SMTP_TIMEOUT_SECONDS = 10

@@ -4,7 +4,7 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from outbox.db import utcnow
+from ates.database import utcnow
 
 
 def dollars(cents: int) -> str:

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from outbox.db import UTCDateTime, metadata
+from ates.database import UTCDateTime, metadata
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -7,9 +7,9 @@ of times; the pool always ends at the newest version seen.
 
 from sqlalchemy.orm import Session
 
+from ates.database import insert
 from domains.tracker.tables import assignees
 from outbox import Event, consumer
-from outbox.db import insert
 
 tracker = consumer("tracker")
 

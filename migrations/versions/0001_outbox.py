@@ -1,4 +1,4 @@
-"""Every domain's schema, and the outbox's own tables.
+"""The outbox's schema and tables (each domain's first migration creates its own schema).
 
 Revision ID: 0001
 Revises: 
@@ -10,9 +10,8 @@ from alembic import op
 
 from sqlalchemy.dialects import postgresql
 
-import outbox.db
+import ates.database
 from migrations.schema import create_schema, drop_schema
-from outbox.db import SCHEMAS
 
 revision = '0001'
 down_revision = None
@@ -21,8 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for schema in SCHEMAS:
-        create_schema(op, schema)
+    create_schema(op, "outbox")
     op.create_table('dead_letters',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('consumer', sa.String(length=50), nullable=False),
@@ -31,8 +29,8 @@ def upgrade() -> None:
     sa.Column('event_version', sa.Integer(), nullable=True),
     sa.Column('message', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
-    sa.Column('failed_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('replayed_at', outbox.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failed_at', ates.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replayed_at', ates.database.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dead_letters')),
     schema='outbox'
     )
@@ -42,11 +40,11 @@ def upgrade() -> None:
     sa.Column('event_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('event_name', sa.String(length=100), nullable=False),
     sa.Column('event_version', sa.Integer(), nullable=False),
-    sa.Column('event_time', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('event_time', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('producer', sa.String(length=50), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('relayed_at', outbox.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('relayed_at', ates.database.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
     sa.UniqueConstraint('event_id', name=op.f('uq_events_event_id')),
     schema='outbox'
@@ -56,7 +54,7 @@ def upgrade() -> None:
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=50), nullable=False),
     sa.Column('event_id', sa.Uuid(as_uuid=False), nullable=False),
-    sa.Column('handled_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('handled_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_inbox')),
     schema='outbox'
     )
@@ -69,5 +67,4 @@ def downgrade() -> None:
     op.drop_table('events', schema='outbox')
     op.drop_index(op.f('ix_dead_letters_consumer'), table_name='dead_letters', schema='outbox')
     op.drop_table('dead_letters', schema='outbox')
-    for schema in SCHEMAS:
-        drop_schema(op, schema)
+    drop_schema(op, "outbox")

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 08:01:52.996981
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+import ates.database
 from sqlalchemy.dialects import postgresql
 revision = '0002'
 down_revision = '0001'
@@ -22,11 +22,11 @@ def upgrade() -> None:
     sa.Column('event_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('event_name', sa.String(length=100), nullable=False),
     sa.Column('event_version', sa.Integer(), nullable=False),
-    sa.Column('event_time', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('event_time', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('producer', sa.String(length=50), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('relayed_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('relayed_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_archive')),
     sa.UniqueConstraint('event_id', name=op.f('uq_event_archive_event_id')),
     schema='outbox'

@@ -8,7 +8,9 @@ Create Date: 2026-11-25 08:03:39.441955
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+from migrations.schema import create_schema, drop_schema
+
+import ates.database
 
 revision = 'accounting_0001'
 down_revision = '0001'
@@ -17,12 +19,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    create_schema(op, "accounting")
     op.create_table('day_close_payouts',
     sa.Column('account_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('billing_day', sa.Date(), nullable=False),
     sa.Column('amount', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('run_id', sa.String(length=36), nullable=False),
-    sa.Column('paid_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_day_close_payouts_positive')),
     sa.PrimaryKeyConstraint('account_id', 'billing_day', name=op.f('pk_day_close_payouts')),
     schema='accounting'
@@ -30,7 +33,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_day_close_payouts_run_id'), 'day_close_payouts', ['run_id'], unique=False, schema='accounting')
     op.create_table('day_closes',
     sa.Column('billing_day', sa.Date(), nullable=False),
-    sa.Column('closed_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('billing_day', name=op.f('pk_day_closes')),
     schema='accounting'
     )
@@ -43,7 +46,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=True),
     sa.Column('version', sa.Integer(), server_default='0', nullable=False),
     sa.Column('balance', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), server_default='0', nullable=False),
-    sa.Column('opened_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('public_id', name=op.f('pk_ledger_accounts')),
     schema='accounting'
     )
@@ -56,7 +59,7 @@ def upgrade() -> None:
     sa.Column('amount', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('task_id', sa.Uuid(as_uuid=False), nullable=True),
     sa.Column('cause_id', sa.String(length=64), nullable=False),
-    sa.Column('recorded_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('assign_fee', 'completion_reward', 'payout')", name=op.f('ck_ledger_entries_kind_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries')),
     sa.UniqueConstraint('cause_id', 'kind', 'account_id', name=op.f('uq_ledger_entries_cause_id_kind_account_id')),
@@ -72,7 +75,7 @@ def upgrade() -> None:
     sa.Column('details_version', sa.Integer(), server_default='0', nullable=False),
     sa.Column('assign_fee', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('completion_reward', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('priced_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('priced_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('assign_fee BETWEEN 1000 AND 2000', name=op.f('ck_priced_tasks_assign_fee_range')),
     sa.CheckConstraint('completion_reward BETWEEN 2000 AND 4000', name=op.f('ck_priced_tasks_reward_range')),
     sa.PrimaryKeyConstraint('public_id', name=op.f('pk_priced_tasks')),
@@ -89,3 +92,4 @@ def downgrade() -> None:
     op.drop_table('day_closes', schema='accounting')
     op.drop_index(op.f('ix_day_close_payouts_run_id'), table_name='day_close_payouts', schema='accounting')
     op.drop_table('day_close_payouts', schema='accounting')
+    drop_schema(op, "accounting")

@@ -8,7 +8,9 @@ Create Date: 2026-11-25 08:03:22.016824
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+from migrations.schema import create_schema, drop_schema
+
+import ates.database
 
 revision = "analytics_0001"
 down_revision = "0001"
@@ -17,6 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    create_schema(op, "analytics")
     op.create_table(
         "analytics_accounts",
         sa.Column("public_id", sa.Uuid(as_uuid=False), nullable=False),
@@ -60,7 +63,7 @@ def upgrade() -> None:
         sa.Column("jira_id", sa.String(length=32), nullable=True),
         sa.Column("created_version", sa.Integer(), nullable=True),
         sa.Column("completed_by", sa.Uuid(as_uuid=False), nullable=True),
-        sa.Column("completed_at", outbox.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", ates.database.UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_day", sa.Date(), nullable=True),
         sa.Column("completion_reward", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("public_id", name=op.f("pk_analytics_tasks")),
@@ -88,3 +91,4 @@ def downgrade() -> None:
     op.drop_table("analytics_ledger_entries", schema="analytics")
     op.drop_table("analytics_balances", schema="analytics")
     op.drop_table("analytics_accounts", schema="analytics")
+    drop_schema(op, "analytics")

@@ -8,7 +8,9 @@ Create Date: 2026-11-25 08:02:41.492546
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+from migrations.schema import create_schema, drop_schema
+
+import ates.database
 
 revision = "auth_0001"
 down_revision = "0001"
@@ -17,6 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    create_schema(op, "auth")
     op.create_table(
         "accounts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -28,8 +31,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ates.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ates.database.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role IN ('admin', 'manager', 'accountant', 'worker')", name=op.f("ck_accounts_role")
         ),
@@ -42,8 +45,8 @@ def upgrade() -> None:
         "login_failures",
         sa.Column("login", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("last_failed_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", outbox.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_failed_at", ates.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", ates.database.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("login", name=op.f("pk_login_failures")),
         schema="auth",
     )
@@ -52,3 +55,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("login_failures", schema="auth")
     op.drop_table("accounts", schema="auth")
+    drop_schema(op, "auth")

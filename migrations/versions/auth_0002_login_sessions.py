@@ -8,7 +8,7 @@ Create Date: 2026-11-29 08:40:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+import ates.database
 
 revision = "auth_0002"
 down_revision = "auth_0001"
@@ -21,7 +21,7 @@ def upgrade() -> None:
         "login_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("account_id", sa.Uuid(as_uuid=False), nullable=False),
-        sa.Column("started_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", ates.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("user_agent", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_login_sessions")),
         schema="auth",
@@ -50,8 +50,8 @@ def _login_failures(wait_column: str) -> None:
         "login_failures",
         sa.Column("login", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("last_failed_at", outbox.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(wait_column, outbox.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_failed_at", ates.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(wait_column, ates.database.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("login", name=op.f("pk_login_failures")),
         schema="auth",
     )

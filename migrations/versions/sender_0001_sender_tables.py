@@ -8,7 +8,9 @@ Create Date: 2026-11-25 08:04:14.362954
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db  # noqa: F401  (column types such as outbox.db.UTCDateTime)
+from migrations.schema import create_schema, drop_schema
+
+import ates.database  # noqa: F401  (column types such as ates.database.UTCDateTime)
 
 revision = 'sender_0001'
 down_revision = '0001'
@@ -17,6 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    create_schema(op, "sender")
     op.create_table('emails',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('payment_id', sa.Uuid(as_uuid=False), nullable=False),
@@ -28,9 +31,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_attempt_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', outbox.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ates.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_attempt_at', ates.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', ates.database.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name=op.f('ck_emails_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_emails')),
     sa.UniqueConstraint('payment_id', name=op.f('uq_emails_payment_id')),
@@ -40,3 +43,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('emails', schema='sender')
+    drop_schema(op, "sender")

@@ -8,7 +8,9 @@ Create Date: 2026-11-25 08:03:20.196744
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+from migrations.schema import create_schema, drop_schema
+
+import ates.database
 
 revision = 'tracker_0001'
 down_revision = '0001'
@@ -17,6 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    create_schema(op, "tracker")
     op.create_table('assignees',
     sa.Column('public_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('login', sa.String(length=64), nullable=False),
@@ -37,8 +40,8 @@ def upgrade() -> None:
     sa.Column('assignee', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('assignment', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.Uuid(as_uuid=False), nullable=False),
-    sa.Column('created_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', outbox.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ates.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', ates.database.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('open', 'done')", name=op.f('ck_tasks_status')),
     sa.CheckConstraint('assignment >= 1', name=op.f('ck_tasks_assignment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
@@ -54,3 +57,4 @@ def downgrade() -> None:
     op.drop_index('ix_tasks_assignee_status_id', table_name='tasks', schema='tracker')
     op.drop_table('tasks', schema='tracker')
     op.drop_table('assignees', schema='tracker')
+    drop_schema(op, "tracker")

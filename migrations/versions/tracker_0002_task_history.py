@@ -8,7 +8,7 @@ Create Date: 2026-11-29 08:30:00
 import sqlalchemy as sa
 from alembic import op
 
-import outbox.db
+import ates.database
 
 revision = 'tracker_0002'
 down_revision = 'tracker_0001'
@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table('reassigns',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('pressed_by', sa.Uuid(as_uuid=False), nullable=True),
-    sa.Column('pressed_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('pressed_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('moved', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reassigns')),
     schema='tracker'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('task', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('assignment', sa.Integer(), nullable=False),
     sa.Column('assignee', sa.Uuid(as_uuid=False), nullable=False),
-    sa.Column('assigned_at', outbox.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', ates.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reassign', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.PrimaryKeyConstraint('task', 'assignment', name=op.f('pk_task_assignments')),
     schema='tracker'

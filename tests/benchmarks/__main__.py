@@ -20,7 +20,7 @@ def _env_int(name: str, default: int) -> int:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
-    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6"))
+    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6,7,8"))
     parser.add_argument("--events", type=int, default=_env_int("BENCH_EVENTS", 100_000))
     parser.add_argument(
         "--reassign",
@@ -36,6 +36,12 @@ def parse_args(argv):
     parser.add_argument("--accounts", type=int, default=_env_int("BENCH_ACCOUNTS", 10_000))
     parser.add_argument(
         "--relay-events", type=int, default=_env_int("BENCH_RELAY_EVENTS", 1_000_000)
+    )
+    parser.add_argument(
+        "--contention-tasks",
+        type=int,
+        default=_env_int("BENCH_CONTENTION_TASKS", 2_000),
+        help="tasks of the mixed backlog drained for 12 accounts and for --accounts",
     )
     parser.add_argument("--clients", type=int, default=_env_int("BENCH_CLIENTS", 16))
     parser.add_argument("--requests", type=int, default=_env_int("BENCH_REQUESTS", 960))
@@ -87,6 +93,14 @@ def main(argv=None) -> int:
             day_close.row_day_close(bench, args.accounts)
         if 6 in rows:
             throughput.row_relay_memory(bench, args.relay_events)
+        if 7 in rows:
+            from tests.benchmarks import latency
+
+            latency.row_latency(bench)
+        if 8 in rows:
+            from tests.benchmarks import contention
+
+            contention.row_contention(bench, args.contention_tasks, args.accounts)
         print("\n" + table(bench.rows))
     print(f"\nfinished in {time.monotonic() - started:.0f} s", flush=True)
     return 0

@@ -4,6 +4,7 @@ The baseline of the relay-and-apply figure: the per-message cost of the bare tra
 """
 
 import os
+import time
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -17,3 +18,12 @@ dramatiq.set_broker(broker)
 @dramatiq.actor(actor_name="bench.nothing", queue_name="bench_bare", broker=broker)
 def nothing(value: int) -> None:
     """Do nothing: what is left is Dramatiq's own cost per message."""
+
+
+LATENCIES = os.environ["BROKER_NAMESPACE"] + "-bare:latencies"
+
+
+@dramatiq.actor(actor_name="bench.stamp", queue_name="bench_stamp", broker=broker)
+def stamp(sent_at: float) -> None:
+    """Note how long after it was sent this message began to run (the latency baseline)."""
+    broker.client.rpush(LATENCIES, time.time() - sent_at)

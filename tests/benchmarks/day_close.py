@@ -40,7 +40,7 @@ BASELINE = [
 
 
 def row_day_close(bench: Bench, accounts: int) -> None:
-    from domains.accounting.commands import close_day
+    from domains.accounting.day_close import close_day
 
     runtime = bench.runtime()
     engine = bench.engine()

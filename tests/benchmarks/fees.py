@@ -26,7 +26,7 @@ def row_fees(bench: Bench, count: int, relay_rate: float | None, relay_count: in
     forget_events(engine)
     before = data.count(engine, FEES)
     with (
-        bench.worker("domains.worker", "app-worker"),
+        bench.worker("ates.worker", "app-worker"),
         bench.python("tests.benchmarks.relay", "app-relay", "app"),
     ):
         wait_for_log(bench.log("app-worker"), "is ready for action", 60)

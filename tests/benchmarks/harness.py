@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from outbox.config import load_settings
+from ates.settings import load_settings
 from tests.processes import ROOT, app_environment, process, wait_until
 
 BIN = Path(sys.executable).parent
@@ -57,7 +57,7 @@ class Bench:
     def runtime(self):
         """This process's runtime (database and broker) on the benchmark's settings."""
         if self._runtime is None:
-            from domains.runtime import start
+            from ates.bootstrap import start
 
             self._runtime = start(self.settings)
         return self._runtime
@@ -83,10 +83,10 @@ class Bench:
         for key in client.scan_iter(f"{self.settings.broker_namespace}*"):
             client.delete(key)
 
-    def worker(self, module: str, name: str, **extra_env):
-        """`dramatiq <module>` with this run's processes and threads."""
-        args = [str(BIN / "dramatiq"), module, "--processes", str(self.processes)]
-        args += ["--threads", str(self.threads)]
+    def worker(self, module: str, name: str, processes=None, threads=None, **extra_env):
+        """`dramatiq <module>` with this run's processes and threads (unless given)."""
+        args = [str(BIN / "dramatiq"), module, "--processes", str(processes or self.processes)]
+        args += ["--threads", str(threads or self.threads)]
         env = self.env | {k: str(v) for k, v in extra_env.items()}
         return self._run(args, env, name)
 

@@ -12,7 +12,7 @@ which = sys.argv[1] if len(sys.argv) > 1 else "app"
 if which == "bench":
     import tests.benchmarks.consumers  # noqa: F401
 
-from domains.runtime import start  # noqa: E402
+from ates.bootstrap import start  # noqa: E402
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """A day at UberPopug, in Chromium, against the app as it really runs.
 
-On PostgreSQL + Redis: `gunicorn` (two workers), `dramatiq domains.worker` and
+On PostgreSQL + Redis: `gunicorn` (two workers), `dramatiq ates.worker` and
 `flask --app wsgi outbox relay`, each its own process group. On the embedded default (no
 REDIS_URL): `python -m web`, one process serving the web app with its in-process workers and
 relay. Both use the session's database; e-mails go to an SMTP server (aiosmtpd) of the test's own.
@@ -166,7 +166,7 @@ def real_server(runtime, settings, tmp_path):
                 f"127.0.0.1:{port}",
                 "wsgi:app",
             ],
-            "worker": dramatiq_worker("domains.worker", processes=1, threads=4),
+            "worker": dramatiq_worker("ates.worker", processes=1, threads=4),
             "relay": [str(BIN / "flask"), "--app", "wsgi", "outbox", "relay"],
         }
     else:

@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from ates.database import utcnow
 from domains.accounting.rules import dollars
 from domains.accounting.tables import priced_tasks
 from outbox import publish
-from outbox.db import utcnow
 from tests.integration.accounting_streams import new_id, rows, work
 
 pytestmark = pytest.mark.e2e

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.accounting import queries
 from domains.accounting.tables import (
     day_close_payouts,
@@ -16,7 +17,6 @@ from domains.accounting.tables import (
     priced_tasks,
 )
 from outbox.consumers import apply_batch
-from outbox.db import utcnow
 from outbox.events import Event
 from outbox.tables import dead_letters, events, inbox
 

@@ -1,7 +1,7 @@
 """`flask accounting close-day`."""
 
+from ates.database import utcnow
 from domains.accounting.rules import billing_day_of
-from outbox.db import utcnow
 from tests.integration.accounting_streams import (
     MOMENT,
     account_event,

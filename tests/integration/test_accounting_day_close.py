@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from domains.accounting import commands, queries
+from domains.accounting import day_close, queries
 from domains.accounting.rules import dollars
 from domains.accounting.tables import day_close_payouts, ledger_entries, priced_tasks
 from tests.integration.accounting_streams import (
@@ -27,7 +27,7 @@ DAY = MOMENT.date()
 
 def close(runtime, day=DAY):
     with runtime.db.transaction() as session:
-        return commands.close_day(session, day, MOMENT + timedelta(hours=14))
+        return day_close.close_day(session, day, MOMENT + timedelta(hours=14))
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_the_close_pays_out_and_zeroes_positive_balances_and_carries_negatives(r
     )
     # The ids derive from (account, day), the same way on both backends, so a re-run could only
     # ever repeat them.
-    entry_id, payment_id = commands.payout_ids(company["kesha"], DAY)
+    entry_id, payment_id = day_close.payout_ids(company["kesha"], DAY)
     assert payout.public_id == entry_id
     assert published(runtime, "payment.made") == [
         {
@@ -125,8 +125,8 @@ def test_a_close_that_crashed_halfway_pays_once_when_run_again(runtime, company,
         raise RuntimeError("the worker died halfway through the close")
 
     with monkeypatch.context() as patch:
-        patch.setattr(commands, "publish_events", crash)  # SQLite's chunks
-        patch.setattr(commands, "publish_from", crash)  # PostgreSQL's set-based close
+        patch.setattr(day_close, "publish_events", crash)  # SQLite's chunks
+        patch.setattr(day_close, "publish_from", crash)  # PostgreSQL's set-based close
         with pytest.raises(RuntimeError, match="halfway"):
             close(runtime)
     assert payouts(runtime) == [] and rows(runtime, day_close_payouts) == []

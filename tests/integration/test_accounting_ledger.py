@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from domains.accounting import commands, queries
+from domains.accounting import day_close, queries
 from domains.accounting.tables import ledger_accounts, ledger_entries, priced_tasks
 from tests.integration.accounting_streams import (
     MOMENT,
@@ -135,8 +135,8 @@ def test_an_entry_of_the_companys_day_is_dated_in_the_company_time_zone(runtime,
 
 def test_an_entry_for_a_closed_day_goes_to_the_next_open_day(runtime):
     with runtime.db.transaction() as session:
-        commands.close_day(session, MOMENT.date(), MOMENT)
-        commands.close_day(session, MOMENT.date() + timedelta(days=1), MOMENT)
+        day_close.close_day(session, MOMENT.date(), MOMENT)
+        day_close.close_day(session, MOMENT.date() + timedelta(days=1), MOMENT)
     feed(runtime, [task_assigned(new_id(), new_id())])
     assert [e.billing_day for e in entries(runtime)] == [MOMENT.date() + timedelta(days=2)]
 

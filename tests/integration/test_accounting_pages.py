@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 
 import pytest
 
+from ates.database import utcnow
 from domains.accounting.rules import billing_day_of, dollars
-from outbox.db import utcnow
 from tests.integration.accounting_streams import balances, new_id, published, work
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from domains.accounting import commands as accounting_commands
+from ates.database import utcnow
+from domains.accounting import day_close as accounting_day_close
 from domains.accounting import queries as accounting
 from domains.analytics import queries as analytics
 from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
-from outbox.db import utcnow
 
 pytestmark = pytest.mark.usefixtures("session_worker")
 
@@ -76,7 +76,7 @@ def complete_some(runtime, keep_open=frozenset(), every: int = 2) -> int:
 
 def close(runtime, day: date):
     with runtime.db.transaction() as session:
-        return accounting_commands.close_day(session, day, utcnow())
+        return accounting_day_close.close_day(session, day, utcnow())
 
 
 def a_day(runtime, deliver, parrots, day_titles, keep_open):

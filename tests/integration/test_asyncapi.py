@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 
-from outbox import asyncapi, registry
+from outbox import registry
 from outbox.consumers import CONSUMERS
+from outbox.contracts import asyncapi
 from outbox.events import Event
 
 OFFICIAL_SCHEMA = json.loads(

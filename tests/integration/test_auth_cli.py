@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
+from ates.settings import load_settings
 from domains.auth import queries
-from outbox.config import load_settings
 from web.auth.cli import DEMO_ACCOUNTS
 
 

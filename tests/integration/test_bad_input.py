@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from ates.database import metadata
 from domains.auth.tables import login_failures
 from domains.tracker import commands as tracker
-from outbox.db import metadata
 from tests.conftest import fetch_csrf_token, log_in
 
 UNKNOWN = str(uuid.UUID(int=12345))

@@ -7,13 +7,13 @@ import threading
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from domains.accounting import catching_up, commands, schedule
+from ates.database import utcnow
+from domains.accounting import catching_up, day_close, schedule
 from domains.accounting.catching_up import BooksBehind, close_once_caught_up
 from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import day_closes, ledger_entries, scheduled_close_failures
 from outbox import Event, publish_events
 from outbox.caught_up import unapplied
-from outbox.db import utcnow
 from tests.integration.accounting_streams import (
     assert_the_books_add_up,
     balances,
@@ -72,7 +72,7 @@ def earned(runtime) -> int:
 
 
 def close_today(today):
-    return lambda session, now: commands.close_day(session, today, now)
+    return lambda session, now: day_close.close_day(session, today, now)
 
 
 def test_a_close_pressed_while_the_books_lag_waits_and_pays_what_the_day_earned(
@@ -124,7 +124,7 @@ def test_a_close_that_meets_a_deadlock_runs_again_whole_and_pays_once(
     attempts = []
 
     def close(session, now):
-        result = commands.close_day(session, today, now)
+        result = day_close.close_day(session, today, now)
         attempts.append(result)
         if len(attempts) == 1:  # the first attempt's payouts are rolled back with it
             raise OperationalError("UPDATE accounting.ledger_accounts ...", {}, Deadlock())

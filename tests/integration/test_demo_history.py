@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.accounting.tables import day_close_payouts, day_closes
 from domains.analytics import queries as analytics
 from domains.sender.tables import emails
 from domains.tracker.tables import tasks
-from outbox.db import utcnow
 
 
 def _embedded(runtime, monkeypatch):

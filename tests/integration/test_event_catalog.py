@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from outbox import publish, registry
-from outbox.catalog import entries, live_figures
 from outbox.consumers import CONSUMERS
-from outbox.db import utcnow
+from outbox.contracts.catalog import entries, live_figures
 from outbox.tables import event_archive
 from tests.probe import FAIL_ON
 

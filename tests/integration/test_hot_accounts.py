@@ -2,7 +2,7 @@
 Procfile's worker shape (2 processes x 8 threads) with every effect once and no deadlock.
 
 The backlog waits in a Redis of the test's own (as after an outage), then a real `dramatiq
-domains.worker` process with 2 x 8 applies it while a relay forwards what accounting publishes.
+ates.worker` process with 2 x 8 applies it while a relay forwards what accounting publishes.
 """
 
 import threading
@@ -67,7 +67,7 @@ def test_a_backlog_for_a_dozen_parrots_drains_through_2_by_8_workers_once_withou
     relay.drain()  # the whole backlog waits in Redis, in deliveries of 100
     before = deadlocks(runtime)
 
-    worker = dramatiq_worker("domains.worker", processes=2, threads=8)
+    worker = dramatiq_worker("ates.worker", processes=2, threads=8)
     env = app_environment(private_runtime.settings)
     started = time.monotonic()
     with process(worker, env, tmp_path / "worker.log"):

@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from ates.database import metadata
 from domains.auth.tables import accounts, login_failures
 from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
-from outbox.db import metadata
 from tests.conftest import fetch_csrf_token, log_in
 
 SCRIPT = "<script>alert(1)</script>"

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.auth import commands, queries
 from domains.auth.tables import login_failures
-from outbox.db import utcnow
 from tests.conftest import fetch_csrf_token, log_in
 from web import create_app
 

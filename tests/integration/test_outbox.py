@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from outbox import InvalidEvent, publish
-from outbox.db import utcnow
 from outbox.events import Event
 from outbox.operations import replay, status
 from outbox.relay import Relay

@@ -179,7 +179,7 @@ def test_every_response_carries_the_security_headers(client, login_as, url):
 def test_production_over_https_sends_hsts_and_secure_cookies(runtime):
     import dataclasses
 
-    from domains.runtime import Runtime
+    from ates.bootstrap import Runtime
     from web import create_app
 
     production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")

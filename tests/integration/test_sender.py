@@ -10,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from ates.database import utcnow
 from outbox.broker import MAX_RETRIES
-from outbox.db import utcnow
 from outbox.operations import replay, status
 from tests.mail import REFUSAL, Mailbox, pay, sender_dead_letters, sent_log
 from tests.processes import free_port

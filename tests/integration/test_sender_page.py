@@ -5,8 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
+from ates.database import utcnow
 from outbox.broker import MAX_RETRIES
-from outbox.db import utcnow
 from outbox.operations import dead_letters_of
 from tests.mail import REFUSAL, pay
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.tracker.commands import NoEligibleAssignee, create_task
 from domains.tracker.handlers import keep_newest_account
 from domains.tracker.tables import assignees, tasks
-from outbox.db import utcnow
 from outbox.events import Event
 from tests.tracker_support import account, publish_account
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ates.settings import load_settings
 from domains.accounting.rules import billing_day_of, dollars, draw_price, split_jira_id
 from domains.accounting.schedule import (
     RETRY_SECONDS,
@@ -13,7 +14,6 @@ from domains.accounting.schedule import (
     next_close,
     start_scheduler,
 )
-from outbox.config import load_settings
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from domains.runtime import EVENTS_LOCK, load_domains, load_schemas
-from outbox.compatibility import breaking_changes, differences_from_lock, lock_contents
+from ates.bootstrap import EVENTS_LOCK, load_domains, load_schemas
 from outbox.consumers import CONSUMERS
+from outbox.contracts.compatibility import breaking_changes, differences_from_lock, lock_contents
 from outbox.events import SchemaRegistry
 
 TASK_CREATED_V2 = json.loads(

@@ -2,8 +2,8 @@
 
 from collections import Counter
 
-from domains.runtime import load_domains
-from outbox.db import SCHEMAS, metadata
+from ates.bootstrap import SCHEMAS, load_domains
+from ates.database import metadata
 
 
 def test_every_table_lives_in_a_domain_schema_and_names_are_unique_across_schemas():

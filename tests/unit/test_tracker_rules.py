@@ -2,7 +2,7 @@
 
 import pytest
 
-from domains.runtime import load_domains
+from ates.bootstrap import load_domains
 from domains.tracker.commands import InvalidTask, validate_task
 from outbox import InvalidEvent, registry
 

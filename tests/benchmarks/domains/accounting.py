@@ -19,7 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from domains.accounting import commands
+from ates.bootstrap import start
+from ates.settings import load_settings
+from domains.accounting import day_close
 from domains.accounting.tables import (
     day_close_payouts,
     day_closes,
@@ -27,9 +29,7 @@ from domains.accounting.tables import (
     ledger_entries,
     priced_tasks,
 )
-from domains.runtime import start
 from migrations import upgrade
-from outbox.config import load_settings
 from outbox.consumers import apply_batch
 from outbox.events import Event
 from outbox.tables import events, inbox
@@ -109,7 +109,7 @@ def main() -> None:
 
 def close(db):
     with db.transaction() as session:
-        return commands.close_day(session, DAY, datetime.now(UTC))
+        return day_close.close_day(session, DAY, datetime.now(UTC))
 
 
 def seed(db, accounts: int, entries: int) -> None:

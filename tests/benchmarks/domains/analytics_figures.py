@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ates.bootstrap import load_domains, open_database
+from ates.database import Database
 from domains.analytics import queries
 from domains.analytics.tables import accounts, balances, ledger_entries, tasks
-from domains.runtime import load_domains
 from migrations import upgrade
-from outbox.db import Database
 
 CHUNK = 10_000
 
@@ -117,7 +117,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     load_domains()
     upgrade(url)
-    db = Database(url)
+    db = open_database(url)
     today = date(2026, 11, 25)
     started = time.perf_counter()
     fill(db, parrots, per_day, days, today)

@@ -15,12 +15,12 @@ import uuid
 
 import sqlalchemy as sa
 
-from domains.runtime import start
+from ates.bootstrap import start
+from ates.database import is_sqlite, utcnow
+from ates.settings import load_settings
 from domains.tracker.commands import reassign_open_tasks
 from domains.tracker.tables import OPEN, assignees, tasks
 from migrations import upgrade
-from outbox.config import load_settings
-from outbox.db import is_sqlite, utcnow
 from outbox.tables import events
 
 

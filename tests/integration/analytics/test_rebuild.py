@@ -4,8 +4,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from ates.database import utcnow
 from domains.analytics.tables import ledger_entries, tasks
-from outbox.db import utcnow
 from outbox.history import archived_count
 from outbox.tables import dead_letters, event_archive
 from tests.integration.analytics.stream import four_days

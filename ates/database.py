@@ -8,7 +8,7 @@ without WAL, and WAL is what lets the web app read while the workers write. The 
 table names must be unique across domains; `tests/unit/test_tables.py` guards that.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-
-SCHEMAS = ("auth", "tracker", "accounting", "analytics", "sender", "outbox")
+from sqlalchemy.orm import Session, sessionmaker
 
 metadata = sa.MetaData(
     naming_convention={
@@ -29,10 +27,6 @@ metadata = sa.MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-
-class Base(DeclarativeBase):
-    metadata = metadata
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -109,7 +103,8 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs) -> sa.Engine:
+def make_engine(url: str, schemas: Iterable[str], **kwargs) -> sa.Engine:
+    """The engine of one process; `schemas` are the schema names, mapped to SQLite's one file."""
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
@@ -140,15 +135,15 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
             # once with "database is locked" instead of waiting for the busy timeout.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return engine.execution_options(schema_translate_map={name: None for name in SCHEMAS})
+    return engine.execution_options(schema_translate_map=dict.fromkeys(schemas))
 
 
 class Database:
     """The engine and session factory of one process."""
 
-    def __init__(self, url: str, **engine_kwargs):
+    def __init__(self, url: str, schemas: Iterable[str], **engine_kwargs):
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, schemas, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -172,20 +167,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-_database: Database | None = None
-
-
-def configure_database(url: str, **engine_kwargs) -> Database:
-    global _database
-    if _database is not None:
-        _database.dispose()
-    _database = Database(url, **engine_kwargs)
-    return _database
-
-
-def database() -> Database:
-    if _database is None:
-        raise RuntimeError("configure_database() has not been called in this process")
-    return _database

@@ -95,12 +95,12 @@ _current: Settings | None = None
 
 
 def use(settings: Settings) -> Settings:
-    """Make these the process's settings; `domains.runtime.start` calls it once per process."""
+    """Make these the process's settings; `ates.bootstrap.start` calls it once per process."""
     global _current
     _current = settings
     return settings
 
 
-def current() -> Settings:
+def current_settings() -> Settings:
     """The settings this process's runtime started with, for handlers (e.g. the mail server)."""
     return _current or use(load_settings())

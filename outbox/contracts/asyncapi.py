@@ -7,8 +7,8 @@ registry validates with. The producer `send`s every version it may still publish
 `receive`s the versions it declares.
 """
 
-from outbox.catalog import CatalogEntry, entries
-from outbox.events import ENVELOPE
+from outbox.contracts.catalog import CatalogEntry, entries
+from outbox.events import ENVELOPE_FIELDS
 
 ASYNCAPI_VERSION = "3.0.0"
 SCHEMA_FORMAT = "application/schema+json;version=2020-12"
@@ -17,6 +17,7 @@ EXAMPLE_ENVELOPE = {
     "event_id": "00000000-0000-4000-8000-000000000000",
     "event_time": "2026-11-25T08:00:00+00:00",
     "key": "00000000-0000-4000-8000-000000000001",
+    "correlation_id": "req-3f2a9c0d1e4b5a6978c0d1e2",
 }
 
 
@@ -27,7 +28,7 @@ def envelope_schema(name: str, version: int, producer: str, data_schema: dict) -
         "$schema": JSON_SCHEMA_2020_12,
         "title": f"{name} v{version}",
         "type": "object",
-        "required": list(ENVELOPE),
+        "required": sorted(ENVELOPE_FIELDS),
         "properties": {
             "event_id": {"type": "string", "format": "uuid"},
             "event_name": {"const": name},
@@ -36,6 +37,12 @@ def envelope_schema(name: str, version: int, producer: str, data_schema: dict) -
             "producer": {"const": producer},
             "key": {"type": "string", "description": "the public id of the aggregate"},
             "data": {"$ref": "#/$defs/data"},
+            "correlation_id": {
+                "type": ["string", "null"],
+                "maxLength": 64,
+                "description": "the request or scheduled job that caused it (absent on events "
+                "published before it was added)",
+            },
         },
         "$defs": {"data": data},
     }

@@ -1,0 +1,1 @@
+"""The event contracts' tooling: the catalog, its AsyncAPI document and the schema lock."""

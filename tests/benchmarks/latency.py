@@ -1,0 +1,239 @@
+"""What a parrot feels: from a command's commit to the last subscriber's effect committed.
+
+Each sample is one probe event published in its own transaction through the app's `publish`
+(the relay is woken by that commit), handled by two per-event consumers; it ends at the later
+of the two inbox rows (stamped in each consumer's transaction, just before its commit). The
+baseline is bare Dramatiq in the same run with the same worker settings: a message sent with
+its send time, and the moment its actor begins to run. Both idle (one event every 0.3-0.7 s)
+and under a steady load (200 events/s).
+
+`python -m tests.benchmarks.latency embedded` measures the embedded default in a process of its
+own (SQLite, the in-process broker and relay) and prints the samples as JSON.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.benchmarks.harness import Bench, Row, percentile, wait_for_log
+
+IDLE_SAMPLES = 40
+LOAD_RATE = 200
+LOAD_SECONDS = 10
+SUBSCRIBERS = ("bench_latency_a", "bench_latency_b")
+
+
+def schedules() -> dict[str, list[float]]:
+    """Send times (s from start): idle at random gaps, load at a steady rate."""
+    rng = random.Random(18)
+    idle, at = [], 0.0
+    for _ in range(IDLE_SAMPLES):
+        at += rng.uniform(0.3, 0.7)
+        idle.append(at)
+    load = [i / LOAD_RATE for i in range(LOAD_RATE * LOAD_SECONDS)]
+    return {"idle": idle, "load": load}
+
+
+def run_schedule(offsets: list[float], fire) -> None:
+    start = time.perf_counter()
+    for offset in offsets:
+        delay = start + offset - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        fire()
+
+
+def ours(db, offsets: list[float], timeout: float = 120) -> list[float]:
+    """Latencies (s) of events published on this schedule, each from its commit."""
+    from outbox import publish
+    from outbox.tables import inbox
+
+    committed: dict[str, float] = {}
+
+    def fire():
+        with db.transaction() as session:
+            event = publish(
+                session, "probe.happened", 1, producer="probe", key="lat", data={"value": 1}
+            )
+        committed[event.event_id] = time.time()
+
+    run_schedule(offsets, fire)
+    query = (
+        sa.select(inbox.c.event_id, sa.func.max(inbox.c.handled_at), sa.func.count())
+        .where(inbox.c.consumer.in_(SUBSCRIBERS))
+        .group_by(inbox.c.event_id)
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.reading() as session:
+            rows = [r for r in session.execute(query) if r[0] in committed]
+        if sum(r[2] for r in rows) == len(SUBSCRIBERS) * len(committed):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError("the latency probes were not all handled")
+        time.sleep(0.2)
+    return [handled.timestamp() - committed[event_id] for event_id, handled, _n in rows]
+
+
+def wait_for_list(length, expected: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while length() < expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the baseline's messages were not all run")
+        time.sleep(0.1)
+
+
+def _stamp(sent_at: float) -> None:
+    """The sending side of `tests.benchmarks.bare.stamp`."""
+
+
+def bare_redis(bench: Bench, offsets: list[float]) -> list[float]:
+    import dramatiq
+    from dramatiq.brokers.redis import RedisBroker
+
+    namespace = bench.settings.broker_namespace + "-bare"
+    broker = RedisBroker(url=bench.settings.redis_url, namespace=namespace)
+    actor = dramatiq.actor(
+        _stamp, actor_name="bench.stamp", queue_name="bench_stamp", broker=broker
+    )
+    key = f"{namespace}:latencies"
+    client = bench.redis()
+    client.delete(key)
+    run_schedule(offsets, lambda: actor.send(time.time()))
+    wait_for_list(lambda: client.llen(key), len(offsets))
+    samples = [float(v) for v in client.lrange(key, 0, -1)]
+    client.delete(key)
+    broker.close()
+    return samples
+
+
+def measure_services(bench: Bench) -> dict:
+    """PostgreSQL + Redis: real worker and relay processes, the bench's worker settings."""
+    from tests.benchmarks.consumers import bench_metadata
+
+    engine = bench.engine()
+    bench_metadata.create_all(engine)
+    db = bench.runtime().db
+    results = {}
+    plans = schedules()
+    with bench.worker("tests.benchmarks.bare", "latency-bare-worker"):
+        wait_for_log(bench.log("latency-bare-worker"), "is ready for action", 60)
+        time.sleep(2)
+        for mode, offsets in plans.items():
+            results.setdefault(mode, {})["bare"] = bare_redis(bench, offsets)
+    with (
+        bench.worker("tests.benchmarks.worker", "latency-worker", BENCH_CONSUMER="latency"),
+        bench.python("tests.benchmarks.relay", "latency-relay", "bench", BENCH_CONSUMER="latency"),
+    ):
+        wait_for_log(bench.log("latency-worker"), "is ready for action", 60)
+        wait_for_log(bench.log("latency-relay"), "relay ready", 60)
+        time.sleep(2)
+        for mode, offsets in plans.items():
+            results[mode]["ours"] = ours(db, offsets)
+    return results
+
+
+def measure_embedded(log_dir: Path) -> dict:
+    """The embedded default, measured in a process of its own (see `embedded_main`)."""
+    var_dir = Path(tempfile.mkdtemp(prefix="latency-", dir=log_dir))
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BROKER_URL")}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{var_dir / 'ates.sqlite3'}",
+        "ATES_VAR_DIR": str(var_dir),
+        "BENCH_CONSUMER": "latency",
+        "SECRET_KEY": "bench-secret",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.latency", "embedded"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def embedded_main() -> None:
+    """SQLite, the in-process broker with the embedded worker threads and relay, as `make run`."""
+    import dramatiq
+    from dramatiq.brokers.stub import StubBroker
+
+    import tests.benchmarks.consumers as bench_consumers
+    from ates.bootstrap import start
+    from migrations import upgrade
+    from outbox.embedded import WORKER_THREADS, WORKER_TIMEOUT_MS
+
+    upgrade(os.environ["DATABASE_URL"])
+    runtime = start()
+    bench_consumers.bench_metadata.create_all(runtime.db.engine)
+    plans = schedules()
+    results: dict = {mode: {} for mode in plans}
+
+    samples: list[float] = []
+    broker = StubBroker()
+    actor = dramatiq.actor(
+        lambda sent_at: samples.append(time.time() - sent_at),
+        actor_name="bench.stamp",
+        queue_name="bench_stamp",
+        broker=broker,
+    )
+    worker = dramatiq.Worker(
+        broker, worker_threads=WORKER_THREADS, worker_timeout=WORKER_TIMEOUT_MS
+    )
+    worker.start()
+    for mode, offsets in plans.items():
+        samples.clear()
+        run_schedule(offsets, lambda: actor.send(time.time()))
+        wait_for_list(lambda: len(samples), len(offsets))
+        results[mode]["bare"] = list(samples)
+    worker.stop()
+
+    workers = runtime.embedded_workers()
+    workers.start()
+    time.sleep(1)
+    for mode, offsets in plans.items():
+        results[mode]["ours"] = ours(runtime.db, offsets)
+    workers.stop()
+    print(json.dumps(results))
+
+
+def add_rows(bench: Bench, where: str, results: dict, settings: str) -> None:
+    for mode, label in (("idle", "idle"), ("load", f"{LOAD_RATE} events/s")):
+        mine, bare = results[mode]["ours"], results[mode]["bare"]
+        bench.add(
+            Row(
+                f"latency commit -> 2nd subscriber committed, {label}, {where} (p95)",
+                percentile(mine, 95) * 1000,
+                "ms",
+                "bare Dramatiq send -> actor run p95",
+                percentile(bare, 95) * 1000,
+                "<= 2x",
+                notes=f"p50 {percentile(mine, 50) * 1000:.1f} ms vs "
+                f"{percentile(bare, 50) * 1000:.1f} ms; {len(mine)} samples; {settings}",
+            )
+        )
+
+
+def row_latency(bench: Bench) -> None:
+    poll = os.environ.get("dramatiq_worker_timeout", "1000")  # noqa: SIM112 (Dramatiq's name)
+    add_rows(
+        bench,
+        "PostgreSQL + Redis",
+        measure_services(bench),
+        f"{bench.processes} processes x {bench.threads} threads, idle poll {poll} ms",
+    )
+    from outbox.embedded import WORKER_THREADS
+
+    add_rows(bench, "embedded", measure_embedded(bench.log_dir), f"{WORKER_THREADS} worker threads")
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["embedded"]:
+    embedded_main()
