@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-services lint bench clean
+.PHONY: run test test-embedded test-services lint bench clean translations
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test-services: $(BIN)/activate
 # BENCH_* variables or `python -m tests.benchmarks --help`. Not part of `make test`.
 bench: $(BIN)/activate
 	$(BIN)/python -m tests.benchmarks
+
+# After changing an interface string: extract into the Russian catalog, translate what it names
+# in web/translations/ru/LC_MESSAGES/messages.po, run again to compile.
+translations: $(BIN)/activate
+	$(BIN)/python -m web.translations.build
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ consumer registry, so a domain needs no Dramatiq import to handle events.
 """
 
 import logging
+import os
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -13,7 +14,7 @@ from dramatiq.middleware import CurrentMessage, Retries, TimeLimit
 
 from ates.database import Database
 from ates.settings import Settings
-from outbox import consumers
+from outbox import consumers, metrics
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def _declare(broker, db, consumer_name) -> dramatiq.Actor:
                 actor.send([message])
             return
         outcome = consumers.apply_batch(db, consumer_name, messages)
+        metrics.count_delivery(consumer_name, outcome.applied, outcome.dead)
         if not outcome.failed:
             return
         if len(messages) > 1:
@@ -75,6 +77,7 @@ def _declare(broker, db, consumer_name) -> dramatiq.Actor:
         if _retries_so_far() >= MAX_RETRIES:
             with db.transaction() as session:
                 consumers.bury(session, consumer_name, message, f"retries exhausted: {error}")
+            metrics.count_delivery(consumer_name, 0, 1)
             return
         raise HandlerFailed(error)
 
@@ -90,3 +93,14 @@ def _declare(broker, db, consumer_name) -> dramatiq.Actor:
 def _retries_so_far() -> int:
     message = CurrentMessage.get_current_message()
     return message.options.get("retries", 0) if message else MAX_RETRIES
+
+
+def add_worker_metrics(broker: dramatiq.Broker) -> None:
+    """Dramatiq's Prometheus middleware when `dramatiq_prom_port` is set: the `dramatiq` command
+    then serves its workers' metrics (Dramatiq's and `outbox.metrics`) on that port, bound to
+    `dramatiq_prom_host` (set it to 127.0.0.1: Dramatiq's default is every interface). Both are
+    read by the command's own processes, so they belong in its environment (see the Procfile)."""
+    if os.environ.get("dramatiq_prom_port"):  # noqa: SIM112 (Dramatiq's own name)
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())

@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ates.database import Database, UTCDateTime, pg_array, pg_in, utcnow
+from ates.backend import backend
+from ates.database import Database, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 from outbox.tracing import caused_by
@@ -210,17 +211,6 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
     return outcome
 
 
-def _postgres(session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _event_id_among(session, ids: list[str]):
-    """`event_id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
-    if _postgres(session):
-        return pg_in(inbox.c.event_id, ids, sa.Uuid(as_uuid=False))
-    return inbox.c.event_id.in_(ids)
-
-
 def _failed(session, consumer_name, message, event, error, outcome) -> None:
     reason = _describe(error)
     outcome.failed.append((message, reason))
@@ -241,7 +231,8 @@ def _unseen(session, consumer_name, parsed, outcome):
         seen = set(
             session.scalars(
                 sa.select(inbox.c.event_id).where(
-                    inbox.c.consumer == consumer_name, _event_id_among(session, ids)
+                    inbox.c.consumer == consumer_name,
+                    backend(session).among(inbox.c.event_id, ids, inbox.c.event_id.type),
                 )
             )
         )
@@ -266,23 +257,11 @@ def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
     if not handled:
         return
     now = utcnow()
-    if _postgres(session) and len(handled) > 1:
-        # One statement for the whole delivery (executemany would send one INSERT per event).
-        ids = pg_array([e.event_id for e in handled], sa.Uuid(as_uuid=False))
-        source = sa.select(
-            sa.literal(consumer_name, sa.String), sa.func.unnest(ids), sa.literal(now, UTCDateTime)
-        )
-        session.execute(
-            sa.insert(inbox).from_select(["consumer", "event_id", "handled_at"], source)
-        )
-    else:
-        session.execute(
-            sa.insert(inbox),
-            [
-                {"consumer": consumer_name, "event_id": e.event_id, "handled_at": now}
-                for e in handled
-            ],
-        )
+    backend(session).insert_rows(
+        session,
+        inbox,
+        [{"consumer": consumer_name, "event_id": e.event_id, "handled_at": now} for e in handled],
+    )
 
 
 def _bury(session, consumer_name, rejected, outcome) -> None:

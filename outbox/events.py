@@ -101,6 +101,9 @@ class SchemaRegistry:
     def schemas(self) -> list[EventSchema]:
         return [self._schemas[key] for key in sorted(self._schemas)]
 
+    def schema(self, name: str, version: int) -> EventSchema:
+        return self._schemas[(name, version)]
+
     def versions(self, name: str) -> list[int]:
         return sorted(version for (known, version) in self._schemas if known == name)
 

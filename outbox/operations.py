@@ -25,7 +25,7 @@ class OutboxStatus:
 
 
 def status(db: Database) -> OutboxStatus:
-    with db.transaction() as session:
+    with db.reading() as session:
         pending, oldest = session.execute(
             sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
                 events.c.relayed_at.is_(None)
@@ -74,7 +74,7 @@ def dead_letters_of(db: Database, consumer: str, limit: int = 100) -> list[DeadL
         .order_by(dead_letters.c.id.desc())
         .limit(limit)
     )
-    with db.transaction() as session:
+    with db.reading() as session:
         return [DeadLetter(*row[:-1], data=_data_of(row.message)) for row in session.execute(query)]
 
 

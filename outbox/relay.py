@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ates.database import Database, pg_in, utcnow
+from ates.backend import backend
+from ates.database import Database, utcnow
 from outbox import consumers
 from outbox.events import ENVELOPE
 from outbox.tables import dead_letters, event_archive, events, inbox
@@ -74,8 +75,8 @@ class Relay:
                 .order_by(events.c.id)
                 .limit(self.batch_size)
             )
-            if not self.db.is_sqlite:
-                pick = pick.with_for_update(skip_locked=True)
+            # Several relays side by side each take rows the others have not locked.
+            pick = self.db.backend.for_update(pick, skip_locked=True)
             marked = (
                 sa.update(events)
                 .where(events.c.id.in_(pick.scalar_subquery()))
@@ -158,16 +159,10 @@ def archive(session, ids: list[int]) -> None:
     source = sa.select(*MESSAGE_COLUMNS[1:], events.c.relayed_at)
     session.execute(
         sa.insert(event_archive).from_select(
-            [*ENVELOPE, "relayed_at"], source.where(_id_among(session, ids))
+            [*ENVELOPE, "relayed_at"],
+            source.where(backend(session).among(events.c.id, ids, sa.BigInteger)),
         )
     )
-
-
-def _id_among(session, ids: list[int]):
-    """`id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_in(events.c.id, ids, sa.BigInteger)
-    return events.c.id.in_(ids)
 
 
 def _unhandled(session, consumer_name: str, messages: list[dict]) -> list[dict]:

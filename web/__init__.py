@@ -8,7 +8,7 @@ from ates.bootstrap import Runtime, start
 from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
 from domains.auth import queries as auth_queries
-from web import formats, htmx, navigation, security, throttle, tracing
+from web import formats, htmx, metrics, navigation, security, throttle, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -18,7 +18,9 @@ from web.operations import add_status_panel
 
 BLUEPRINTS = (
     "web.health",
+    "web.metrics",
     "web.home",
+    "web.language",
     "web.auth",
     "web.events",
     "web.operations",
@@ -52,6 +54,7 @@ def create_app(
     )
     app.extensions["ates"] = runtime
     tracing.init_app(app)
+    metrics.init_app(app)
     Htmx().init_app(app)
     CSRFProtect(app)
     security.init_app(app, production=settings.production)

@@ -12,7 +12,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from outbox.config import Settings
+from ates.settings import Settings
 
 TOO_MANY = "Too many failed logins from your address. Wait a little, then try again."
 

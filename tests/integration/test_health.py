@@ -17,10 +17,10 @@ def test_healthz_reports_database_broker_and_outbox_figures_to_an_admin(client, 
 def test_healthz_answers_503_when_the_database_is_down(client, runtime, monkeypatch, login_as):
     login_as("admin")
 
-    def broken_transaction():
+    def broken_database():
         raise ConnectionError("database is down")
 
-    monkeypatch.setattr(runtime.db, "transaction", broken_transaction)
+    monkeypatch.setattr(runtime.db, "ping", broken_database)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "down: ConnectionError"

@@ -4,15 +4,19 @@ Runs on both backends like every test (SQLite + in-process broker, PostgreSQL + 
 in each form is in test_bad_input.py; the browser walk under the CSP is in tests/e2e.
 """
 
+import dataclasses
+
 import pytest
 import redis
 import sqlalchemy as sa
 
+from ates.bootstrap import Runtime
 from domains.auth import commands
 from domains.auth.tables import accounts
 from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
 from tests.conftest import fetch_csrf_token, log_in
+from web import create_app
 
 # --- 1. Revocable sessions -------------------------------------------------------------------
 
@@ -134,11 +138,6 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, make_ac
 
 
 def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, make_account):
-    import dataclasses
-
-    from domains.runtime import Runtime
-    from web import create_app
-
     proxied = dataclasses.replace(runtime.settings, trusted_proxies=1)
     app = create_app(runtime=Runtime(proxied, runtime.db, runtime.broker, runtime.actors))
     app.extensions["ates_login_limiter"].reset()
@@ -177,11 +176,6 @@ def test_every_response_carries_the_security_headers(client, login_as, url):
 
 
 def test_production_over_https_sends_hsts_and_secure_cookies(runtime):
-    import dataclasses
-
-    from ates.bootstrap import Runtime
-    from web import create_app
-
     production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
     app = create_app(runtime=Runtime(production, runtime.db, runtime.broker, runtime.actors))
     response = app.test_client().get("/login", base_url="https://ates.example")

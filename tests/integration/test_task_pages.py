@@ -34,15 +34,10 @@ def test_a_task_page_tells_its_price_and_every_assignment_with_the_reassign_behi
     task = _task_id(runtime, "Polish the perches")
     page = client.get(f"/tasks/{task}").get_data(as_text=True)
     assert "UBERPOP-101" in page and "Every perch on floor 2." in page
-    assert f"Added by <strong>{manager.full_name}</strong>" in page
-    assert (
-        "Assignment #1: to <strong>Kesha Popugaev</strong>" in page and "when it was added" in page
-    )
+    assert f"Added by {manager.full_name} on " in page
+    assert "Assignment #1: to Kesha Popugaev on " in page and "when it was added." in page
     assert re.search(
-        r"Assignment #2: to <strong>Kesha Popugaev</strong>.*by Reassign #\d+ pressed "
-        r"by Manu Managerov",
-        page,
-        re.S,
+        r"Assignment #2: to Kesha Popugaev on [^<]*UTC,\s*by Reassign #\d+ pressed by Manu", page
     )
     fee, reward = re.findall(r'class="figure money mb-0[^"]*">\$(\d+\.\d\d)<', page)
     assert 10 <= float(fee) <= 20 and 20 <= float(reward) <= 40

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ates.database import utcnow
 from domains.tracker.commands import NoEligibleAssignee, create_task
-from domains.tracker.handlers import keep_newest_account
+from domains.tracker.handlers import when_account_changed_keep_the_newest
 from domains.tracker.tables import assignees, tasks
 from outbox.events import Event
 from tests.tracker_support import account, publish_account
@@ -95,7 +95,7 @@ def test_any_order_and_duplicates_end_at_the_newest_version(runtime):
         events = history(base)
         with runtime.db.transaction() as session:
             for i in [*order, order[0], order[2]]:
-                keep_newest_account(session, events[i])
+                when_account_changed_keep_the_newest(session, events[i])
         row = pool(runtime)[base["public_id"]]
         assert (row.version, row.role, row.active, row.full_name, row.login) == (
             5,

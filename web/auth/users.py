@@ -19,6 +19,7 @@ class User(UserMixin):
         self.full_name = account.full_name
         self.email = account.email
         self.role = account.role
+        self.language = account.language
         self.active = account.active
         self.session_token = session_token
 
