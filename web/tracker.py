@@ -1,8 +1,6 @@
 """The tracker's pages: my tasks, a new task, all tasks, and Reassign."""
 
 import uuid
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -31,13 +29,6 @@ navigation.add("My tasks", "tracker.my_tasks")
 navigation.add("All tasks", "tracker.all_tasks")
 
 FORM_FIELDS = ("title", "jira_id", "description")
-
-
-@bp.app_template_filter("tracker_time")
-def tracker_time(moment: datetime) -> str:
-    """A time as the company reads it: its own time zone, to the minute."""
-    zone = ZoneInfo(current_app.extensions["ates"].settings.timezone)
-    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
 
 def _db():

@@ -19,11 +19,13 @@ ROOT = HERE.parents[1]
 TARGET = HERE / "ru" / "LC_MESSAGES"
 CATALOG = TARGET / "messages.po"
 
-# Strings the extractor cannot see: menu labels, roles and task states come from data.
+# Strings the extractor cannot see: menu labels, roles and task states come from data, and
+# flask-login translates its own message (localize_callback).
 NOT_EXTRACTED = (
     "Home", "My tasks", "My account", "All tasks", "Accounting", "Analytics", "Accounts",
     "Payout e-mails", "Events", "Operations", "Sessions",
     "admin", "manager", "accountant", "worker", "open", "done",
+    "Log in to open that page.",
 )  # fmt: skip
 
 
