@@ -20,7 +20,10 @@ second pass), so one event's failure never rolls back another's side effect. A h
 rest, so a failed attempt can leave a record (attempts, last error) while the event is retried.
 """
 
+import hashlib
+import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import Database, utcnow
+from outbox import deliveries
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 from outbox.tracing import caused_by
@@ -256,6 +260,7 @@ def _seen(session, consumer_name, event_id) -> bool:
 def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
     if not handled:
         return
+    deliveries.settled(session, consumer_name, [e.event_id for e in handled])
     now = utcnow()
     backend(session).insert_rows(
         session,
@@ -270,21 +275,52 @@ def _bury(session, consumer_name, rejected, outcome) -> None:
         outcome.dead += 1
 
 
-def bury(session: Session, consumer_name: str, message, error: str) -> None:
-    """Put one message in the dead-letter table with the reason it could not be handled."""
+def bury(session: Session, consumer_name: str, message, error: str, attempts: int = 1) -> None:
+    """Put a message in the dead-letter table with the reason it could not be handled.
+
+    One letter per (consumer, event): burying it again (a redelivery, a failed replay) adds the
+    attempts, keeps the last error and makes it wait for a replay again.
+    """
     fields = message if isinstance(message, dict) else {}
     version = fields.get("event_version")
+    event_id = event_id_of(fields.get("event_id"))
+    now = utcnow()
+    letter = backend(session).insert(dead_letters).values(
+        consumer=consumer_name,
+        event_id=event_id or fingerprint(message),
+        event_name=str(fields.get("event_name"))[:100] if fields.get("event_name") else None,
+        event_version=version if isinstance(version, int) else None,
+        message=message if isinstance(message, dict) else {"raw": repr(message)[:10_000]},
+        error=error,
+        attempts=attempts,
+        failed_at=now,
+    )
     session.execute(
-        sa.insert(dead_letters).values(
-            consumer=consumer_name,
-            event_id=str(fields.get("event_id"))[:64] if fields.get("event_id") else None,
-            event_name=str(fields.get("event_name"))[:100] if fields.get("event_name") else None,
-            event_version=version if isinstance(version, int) else None,
-            message=message if isinstance(message, dict) else {"raw": repr(message)},
-            error=error,
-            failed_at=utcnow(),
+        letter.on_conflict_do_update(
+            index_elements=["consumer", "event_id"],
+            set_={
+                "error": error,
+                "failed_at": now,
+                "replayed_at": None,
+                "attempts": dead_letters.c.attempts + letter.excluded.attempts,
+            },
         )
     )
+    if event_id:
+        deliveries.settled(session, consumer_name, [event_id])
+
+
+def event_id_of(value) -> str | None:
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+def fingerprint(message) -> str:
+    """The key of a message without a readable event id: a digest of its body."""
+    body = json.dumps(message, sort_keys=True, default=repr)
+    return "sha1:" + hashlib.sha1(body.encode()).hexdigest()
 
 
 def _describe(error: BaseException) -> str:

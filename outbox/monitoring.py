@@ -50,6 +50,7 @@ class DeadLetter:
     event_id: str | None
     error: str
     failed_at: datetime
+    attempts: int = 1
     data: dict = field(default_factory=dict)  # the event's payload, where a page shows it
 
 

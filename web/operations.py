@@ -60,6 +60,7 @@ def age(seconds: float | None) -> str:
 def index():
     """Outbox figures (polled every few seconds), dead letters with Replay, status panels."""
     runtime = current_app.extensions["ates"]
+    settings = runtime.settings
     outbox = operations.status(runtime.db)
     with runtime.db.reading() as session:
         minutes = relayed_per_minute(session)
@@ -70,6 +71,9 @@ def index():
         "operations/_figures.html",
         outbox=outbox,
         oldest_age=age(outbox.oldest_pending_age_seconds),
+        troubles=outbox.troubles(settings.healthy_lag_seconds, settings.healthy_dead_letters),
+        redeliver_after=age(settings.redeliver_after_seconds),
+        age=age,
         minutes=minutes,
         letters=letters,
         panels=panels,

@@ -10,18 +10,13 @@ from zoneinfo import ZoneInfo
 from ates.database import utcnow
 from ates.settings import current_settings
 from domains.accounting import accounts, ledger, pricing
-from outbox import consumer
+from outbox import consumer, registry
 from outbox.contracts.titles import split_jira_id
 
 c = consumer("accounting")
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 
 
 # Where each event names a parrot: the ledger account it will write.

@@ -13,18 +13,13 @@ import sqlalchemy as sa
 from domains.analytics.clock import local_day
 from domains.analytics.tables import accounts, balances, ledger_entries, tasks
 from domains.analytics.upsert import add_to, insert_new, lock_in_order, upsert
-from outbox import consumer
+from outbox import consumer, registry
 from outbox.contracts.titles import split_jira_id
 
 c = consumer("analytics")
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 ACCOUNT_FIELDS = ("login", "full_name", "role", "active", "version")
 
 

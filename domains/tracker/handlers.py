@@ -9,17 +9,12 @@ from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from domains.tracker.tables import assignees
-from outbox import Event, consumer
+from outbox import Event, consumer, registry
 
 tracker = consumer("tracker")
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 FIELDS = ("login", "full_name", "role", "active", "version")
 
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domains.accounting.tables import ledger_accounts, ledger_entries, priced_tasks
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     assert_the_books_add_up,

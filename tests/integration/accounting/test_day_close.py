@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from domains.accounting import day_close, queries
 from domains.accounting.rules import dollars
 from domains.accounting.tables import day_close_payouts, ledger_entries, priced_tasks
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     assert_the_books_add_up,

@@ -7,7 +7,7 @@ import re
 import subprocess
 
 from domains.accounting.tables import ledger_entries
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     assert_the_books_add_up,

@@ -10,7 +10,7 @@ import pytest
 
 from ates.database import utcnow
 from domains.accounting.rules import billing_day_of, dollars
-from tests.integration.accounting_streams import balances, new_id, published, work
+from tests.integration.accounting.streams import balances, new_id, published, work
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -12,7 +12,7 @@ from outbox.contracts import asyncapi
 from outbox.events import Event
 
 OFFICIAL_SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "contracts" / "asyncapi-3.0.0.json").read_text()
+    (Path(__file__).parents[2] / "contracts" / "asyncapi-3.0.0.json").read_text()
 )
 
 

@@ -6,9 +6,8 @@ from urllib.parse import quote
 import pytest
 
 from ates.database import utcnow
-from outbox.broker import MAX_RETRIES
 from outbox.operations import dead_letters_of
-from tests.mail import REFUSAL, pay
+from tests.mail import REFUSAL, pay, sender_dead_letters
 
 
 @pytest.mark.parametrize("role", ["manager", "accountant", "worker"])
@@ -46,7 +45,7 @@ def test_the_page_shows_the_sent_log_and_a_failure_with_its_reason(
     failed_row = _row(page, "gosha@uberpopug.example", "sent-log")
     assert (
         ">failed<" in failed_row
-        and f">{1 + MAX_RETRIES}<" in failed_row
+        and f">{sender_dead_letters(runtime)[0].attempts}<" in failed_row
         and "Mailbox of kesha is full" in page
     )
     failure = _row(page, "gosha@uberpopug.example", "failures")

@@ -14,7 +14,7 @@ from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import day_closes, ledger_entries, scheduled_close_failures
 from outbox import Event, publish_events
 from outbox.caught_up import unapplied
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     assert_the_books_add_up,
     balances,
     new_id,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from domains.accounting import day_close, queries
 from domains.accounting.tables import ledger_accounts, ledger_entries, priced_tasks
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     assert_the_books_add_up,

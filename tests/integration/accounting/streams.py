@@ -1,5 +1,5 @@
-"""Builders of the events accounting consumes, and a way to feed them through the real
-consumer path (`outbox.consumers.apply_batch`)."""
+"""The events accounting consumes, as tests/events.py builds them from the schemas' examples, and
+a way to feed them through the real consumer path (`outbox.consumers.apply_batch`)."""
 
 import uuid
 from datetime import UTC, date, datetime
@@ -16,9 +16,8 @@ from domains.accounting.tables import (
     ledger_entries,
     priced_tasks,
 )
-from outbox.consumers import apply_batch
-from outbox.events import Event
 from outbox.tables import dead_letters, events, inbox
+from tests.events import apply, message
 
 MOMENT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ACCOUNTING_TABLES = (
@@ -35,13 +34,9 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def message(name, version, producer, key, data, at=MOMENT) -> dict:
-    return Event(name, version, producer, key, data, event_time=at).to_message()
-
-
 def account_event(account_id, version=1, name="account.created", **fields) -> dict:
     login = fields.pop("login", f"parrot-{account_id[:6]}")
-    data = {
+    details = {
         "public_id": account_id,
         "login": login,
         "full_name": f"Parrot {login}",
@@ -49,12 +44,12 @@ def account_event(account_id, version=1, name="account.created", **fields) -> di
         "role": "worker",
         "active": True,
         "version": version,
-    } | fields
-    return message(name, 1, "auth", account_id, data)
+    }
+    return message(name, at=MOMENT, **(details | fields))
 
 
 def task_created(task_id, title="Feed the parrots", jira_id=None, version=2, created_by=None):
-    data = {
+    details = {
         "public_id": task_id,
         "title": title,
         "description": "",
@@ -62,30 +57,31 @@ def task_created(task_id, title="Feed the parrots", jira_id=None, version=2, cre
         "created_at": MOMENT.isoformat(),
     }
     if version == 2:
-        data["jira_id"] = jira_id
-    return message("task.created", version, "tracker", task_id, data)
+        details["jira_id"] = jira_id
+    return message("task.created", version, at=MOMENT, **details)
 
 
 def task_assigned(task_id, assignee, assignment=1, at=MOMENT) -> dict:
-    data = {
-        "public_id": task_id,
-        "assignee": assignee,
-        "assignment": assignment,
-        "assigned_at": at.isoformat(),
-    }
-    return message("task.assigned", 1, "tracker", task_id, data, at)
+    return message(
+        "task.assigned",
+        at=at,
+        public_id=task_id,
+        assignee=assignee,
+        assignment=assignment,
+        assigned_at=at.isoformat(),
+    )
 
 
 def task_completed(task_id, assignee, at=MOMENT) -> dict:
-    data = {"public_id": task_id, "assignee": assignee, "completed_at": at.isoformat()}
-    return message("task.completed", 1, "tracker", task_id, data, at)
+    return message(
+        "task.completed", at=at, public_id=task_id, assignee=assignee, completed_at=at.isoformat()
+    )
 
 
 def feed(runtime, *batches: list[dict]) -> None:
     """Deliver batches to accounting exactly as the broker's actor would; nothing may fail."""
     for batch in batches:
-        outcome = apply_batch(runtime.db, "accounting", batch)
-        assert outcome.failed == [] and outcome.dead == 0, (outcome, dead_letter_errors(runtime))
+        apply(runtime.db, "accounting", *batch)
 
 
 def work(runtime, parrot, title="Feed the parrots", jira_id="UBERPOP-42", complete=True):

@@ -16,7 +16,7 @@ from domains.analytics.tables import ledger_entries as analytics_entries
 from outbox.relay import Relay
 from outbox.tables import dead_letters, events, inbox
 from tests.company_backlog import mixed_backlog
-from tests.integration.accounting_streams import assert_the_books_add_up, rows
+from tests.integration.accounting.streams import assert_the_books_add_up, rows
 from tests.processes import app_environment, dramatiq_worker, process, wait_until
 
 PARROTS = 12

@@ -2,7 +2,7 @@
 
 from ates.database import utcnow
 from domains.accounting.rules import billing_day_of
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     balances,

@@ -29,7 +29,7 @@ from outbox.consumers import apply_batch, subscribers
 from outbox.relay import message_of
 from outbox.tables import dead_letters, events
 from tests.conftest import _empty_all_tables
-from tests.integration.accounting_streams import (
+from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
     task_assigned,

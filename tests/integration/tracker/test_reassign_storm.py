@@ -13,7 +13,7 @@ from domains.tracker import commands as tracker
 from domains.tracker.tables import DONE, tasks
 from outbox.tables import event_archive
 from tests.conftest import fetch_csrf_token, log_in
-from tests.integration.accounting_streams import assert_the_books_add_up, balances, rows
+from tests.integration.accounting.streams import assert_the_books_add_up, balances, rows
 
 PRESSES = 20
 TASKS = 12
