@@ -24,7 +24,7 @@ CATALOG = TARGET / "messages.po"
 NOT_EXTRACTED = (
     "Home", "My tasks", "My account", "All tasks", "Accounting", "Analytics", "Accounts",
     "Payout e-mails", "Events", "Operations", "Sessions",
-    "admin", "manager", "accountant", "worker", "open", "done",
+    "admin", "manager", "accountant", "worker", "open", "done", "queued", "sent", "failed",
     "Log in to open that page.",
 )  # fmt: skip
 
