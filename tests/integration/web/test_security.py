@@ -158,6 +158,16 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, m
     assert welcome.status_code == 302
 
 
+def test_with_redis_unreachable_failed_logins_are_still_limited_in_each_process(runtime):
+    unreachable = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
+    app = create_app(runtime=dataclasses.replace(runtime, settings=unreachable))
+    client = app.test_client()
+    for n in range(10):
+        assert _login_from(client, "10.0.0.7", f"guess-{n}", "wrong").status_code == 401
+    refused = _login_from(client, "10.0.0.7", "guess-10", "wrong")
+    assert refused.status_code == 429 and "from your address" in refused.get_data(as_text=True)
+
+
 # --- 3. Security headers on every response -------------------------------------------------
 
 
