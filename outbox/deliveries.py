@@ -129,7 +129,7 @@ def owed_counts(session: Session) -> dict[str, int]:
     """Per consumer, how many events relayed to it it has not settled yet."""
     query = (
         sa.select(deliveries.c.consumer, sa.func.count())
-        .where(~_settled(session))
+        .where(~settled_already(session))
         .group_by(deliveries.c.consumer)
     )
     return dict(session.execute(query).all())
