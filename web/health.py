@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
+from outbox.broker import ping
 from outbox.operations import status
 from web.access import public
 
@@ -24,11 +25,10 @@ def healthz():
         body["outbox"] = status(runtime.db).as_dict()
     except Exception as error:
         body["database"] = f"down: {type(error).__name__}"
-    if runtime.settings.redis_url:
-        try:
-            runtime.broker.client.ping()
-        except Exception as error:
-            body["broker"] = f"down: {type(error).__name__}"
+    try:
+        ping(runtime.broker)
+    except Exception as error:
+        body["broker"] = f"down: {type(error).__name__}"
     healthy = body["database"] == "ok" and body["broker"] == "ok"
     word = "ok" if healthy else "down"
     shown = body | {"status": word} if _is_admin() else {"status": word}

@@ -114,7 +114,7 @@ def test_production_over_https_sends_hsts_and_secure_cookies(runtime):
     from ates.bootstrap import Runtime
     from web import create_app
 
-    production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
+    production = dataclasses.replace(runtime.settings, environment="production")
     app = create_app(runtime=Runtime(production, runtime.db, runtime.broker, runtime.actors))
     response = app.test_client().get("/login", base_url="https://ates.example")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
