@@ -8,10 +8,10 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
 # What RabbitMQ must prove again: delivery, dead letters, poison messages, and the faults.
-RABBITMQ_TESTS ?= tests/integration/test_outbox.py tests/integration/test_faults.py \
-	tests/integration/test_relay_wakeup.py tests/integration/test_metrics.py
+RABBITMQ_TESTS ?= tests/integration/outbox/test_outbox.py tests/integration/outbox/test_faults.py \
+	tests/integration/outbox/test_relay_wakeup.py tests/integration/outbox/test_metrics.py
 
-.PHONY: run test test-embedded test-services test-rabbitmq lint bench clean
+.PHONY: run test test-embedded test-services test-rabbitmq lint bench clean translations
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test-rabbitmq: $(BIN)/activate
 # BENCH_* variables or `python -m tests.benchmarks --help`. Not part of `make test`.
 bench: $(BIN)/activate
 	$(BIN)/python -m tests.benchmarks
+
+# After changing an interface string: extract into the Russian catalog, translate what it names
+# in web/translations/ru/LC_MESSAGES/messages.po, run again to compile.
+translations: $(BIN)/activate
+	$(BIN)/python -m web.translations.build
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ from ates.database import Database
 from ates.settings import ROOT, Settings, load_settings
 from domains import DOMAINS
 from domains.accounting.schedule import start_scheduler
-from outbox.broker import declare_actors, setup_broker
+from outbox.broker import declare_actors, setup_broker, waiting
 from outbox.embedded import EmbeddedWorkers
 from outbox.events import SchemaRegistry, registry
 from outbox.relay import Relay
@@ -42,7 +42,12 @@ class Runtime:
         self.actors[consumer_name].send(messages)
 
     def relay(self) -> Relay:
-        return Relay(self.db, self.send)
+        return Relay(
+            self.db,
+            self.send,
+            redeliver_after=timedelta(seconds=self.settings.redeliver_after_seconds),
+            waiting=lambda consumer_name: waiting(self.broker, consumer_name),
+        )
 
     @property
     def retention(self) -> timedelta:

@@ -8,15 +8,16 @@ without WAL, and WAL is what lets the web app read while the workers write. The 
 table names must be unique across domains; `tests/unit/test_tables.py` guards that.
 """
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
+
+from ates.backend import BACKENDS
 
 metadata = sa.MetaData(
     naming_convention={
@@ -48,37 +49,6 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
-
-
-def array_literal(values) -> str:
-    """A PostgreSQL array of ids or integers as one text, '{1,2,3}', for `CAST(:p AS type[])`.
-
-    psycopg adapts a Python list element by element in Python (~0.1 ms per 1,000 items); the
-    server parses the text at once. Only for values without commas, quotes or braces.
-    """
-    return "{" + ",".join(str(value) for value in values) + "}"
-
-
-def pg_array(values, item_type, name: str = "ids"):
-    """A PostgreSQL array parameter of ids (integers or UUIDs) sent as one text literal."""
-    return sa.cast(sa.bindparam(name, array_literal(values), type_=sa.Text), ARRAY(item_type))
-
-
-def pg_in(column, values, item_type, name: str = "ids"):
-    """`column IN (values)` on PostgreSQL for hundreds of ids: one array literal, parsed once.
-
-    Not `column = ANY(CAST(:ids AS type[]))`: array input is only a stable function, so the
-    planner never folds that cast into a constant, and where it applies the condition as a
-    filter it parses the whole list again for every row it visits (a consumer's inbox check
-    took 7-64 s per batch of 500 that way). `IN (SELECT unnest(...))` parses it once.
-    """
-    return column.in_(sa.select(sa.func.unnest(pg_array(values, item_type, name))))
-
-
-def insert(session: Session, table: sa.Table):
-    """An INSERT of this session's backend, so it offers ON CONFLICT (PostgreSQL and SQLite)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 # Zero except while the demo company's past week is written (`set_clock`).
@@ -124,6 +94,8 @@ def make_engine(url: str, schemas: Iterable[str], **kwargs) -> sa.Engine:
         dbapi_connection.isolation_level = None
         for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL"):
             dbapi_connection.execute(f"PRAGMA {pragma}")
+        # PostgreSQL's md5(), so an id derived in SQL is derived the same way here.
+        dbapi_connection.create_function("md5", 1, _md5, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
@@ -138,6 +110,19 @@ def make_engine(url: str, schemas: Iterable[str], **kwargs) -> sa.Engine:
     return engine.execution_options(schema_translate_map=dict.fromkeys(schemas))
 
 
+def _md5(text: str | None) -> str | None:
+    return None if text is None else hashlib.md5(text.encode()).hexdigest()
+
+
+class ReadOnly(Exception):
+    """A write was tried in the read-only unit of work."""
+
+
+def _refuse_writes(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnly(f"a write in a read-only unit of work: {state.statement}")
+
+
 class Database:
     """The engine and session factory of one process."""
 
@@ -145,6 +130,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, schemas, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.backend = BACKENDS[self.engine.dialect.name]
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,13 +143,24 @@ class Database:
             yield session
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """What a page reads. SQLite: a deferred transaction that does not queue for the write
-        lock. PostgreSQL: autocommit, no BEGIN and COMMIT round trips; each statement sees the
-        latest committed data (a page's count and rows may be a moment apart)."""
-        options = {"read_only": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
-        with Session(self.engine.execution_options(**options)) as session, session.begin():
-            yield session
+    def reading(self, *, snapshot: bool = False) -> Iterator[Session]:
+        """The read-only unit of work of every page, report and status; it refuses to write.
+
+        SQLite: a deferred transaction that never queues for the write lock. PostgreSQL:
+        autocommit, no BEGIN and COMMIT round trips, each statement sees the latest committed
+        data (a page's count and rows may be a moment apart); with `snapshot`, one read-only
+        transaction sees one moment throughout (a report streamed over many statements).
+        """
+        options = self.backend.snapshot_options if snapshot else self.backend.reading_options
+        with Session(self.engine.execution_options(**options)) as session:
+            sa.event.listen(session, "do_orm_execute", _refuse_writes)
+            with session.begin():
+                yield session
+
+    def ping(self) -> None:
+        """Raise unless the database answers."""
+        with self.reading() as session:
+            session.execute(sa.text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

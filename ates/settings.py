@@ -52,6 +52,15 @@ class Settings:
     outbox_retention_days: int = 7
     broker_namespace: str = "ates"
     retry_min_backoff_ms: int = 500
+    # A failing event is retried with backoff doubling up to this, and buried after that long.
+    retry_max_backoff_ms: int = 3_600_000
+    give_up_after_seconds: int = 86_400
+    # An event relayed but neither handled nor buried by a subscriber this long after it was due
+    # is sent again (the broker may have lost it); inboxes absorb the duplicates.
+    redeliver_after_seconds: int = 300
+    # /healthz says "degraded" past these: the oldest unhandled event's age, waiting dead letters.
+    healthy_lag_seconds: int = 300
+    healthy_dead_letters: int = 0
 
     def __post_init__(self):
         if self.environment not in ENVIRONMENTS:
@@ -107,6 +116,11 @@ def load_settings(**overrides) -> Settings:
         outbox_retention_days=int(env.get("OUTBOX_RETENTION_DAYS", "7")),
         broker_namespace=env.get("BROKER_NAMESPACE", "ates"),
         retry_min_backoff_ms=int(env.get("RETRY_MIN_BACKOFF_MS", "500")),
+        retry_max_backoff_ms=int(env.get("RETRY_MAX_BACKOFF_MS", "3600000")),
+        give_up_after_seconds=int(env.get("GIVE_UP_AFTER_SECONDS", "86400")),
+        redeliver_after_seconds=int(env.get("REDELIVER_AFTER_SECONDS", "300")),
+        healthy_lag_seconds=int(env.get("HEALTHY_LAG_SECONDS", "300")),
+        healthy_dead_letters=int(env.get("HEALTHY_DEAD_LETTERS", "0")),
     )
     values.update(overrides)
     return Settings(**values)

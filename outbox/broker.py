@@ -2,28 +2,34 @@
 
 The broker is configured here before any actor is declared; actors are declared from the
 consumer registry, so a domain needs no Dramatiq import to handle events.
+
+No message stops a consumer: a body that does not decode, a message for an actor nobody
+declared, arguments of the wrong shape each end once in the dead-letter table with the reason,
+and the worker goes on with the messages behind it.
 """
 
 import logging
 import os
+from datetime import timedelta
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import CurrentMessage, Retries, TimeLimit
+from dramatiq.errors import DecodeError
+from dramatiq.message import Message
+from dramatiq.middleware import CurrentMessage, Middleware, Retries, TimeLimit
 
-from ates.database import Database
-from ates.settings import Settings
-from outbox import consumers, metrics
+from ates.database import Database, utcnow
+from ates.settings import Settings, current_settings
+from outbox import consumers, deliveries, metrics
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 5
-MAX_BACKOFF_MS = 30_000
 # A dead worker's messages go back to the queue after its heartbeat is this old and a
 # maintenance pass runs; Dramatiq's defaults (60 s, 1 in 1,000 fetches) leave recovery unbounded.
 HEARTBEAT_TIMEOUT_MS = 15_000
 MAINTENANCE_CHANCE = 200_000  # out of 1,000,000 broker commands: one in five
+UNDECODABLE = "outbox.undecodable"  # the actor that buries a body no one can read
 
 
 class HandlerFailed(Exception):
@@ -31,10 +37,12 @@ class HandlerFailed(Exception):
 
 
 def setup_broker(settings: Settings) -> dramatiq.Broker:
-    backoff = settings.retry_min_backoff_ms
     middleware = [
+        # Retried until the actor gives up (`give_up_after_seconds`) and buries the event.
         Retries(
-            max_retries=MAX_RETRIES, min_backoff=backoff, max_backoff=max(backoff, MAX_BACKOFF_MS)
+            max_retries=None,
+            min_backoff=settings.retry_min_backoff_ms,
+            max_backoff=max(settings.retry_min_backoff_ms, settings.retry_max_backoff_ms),
         ),
         TimeLimit(time_limit=300_000),
         CurrentMessage(),
@@ -50,7 +58,7 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
             url=settings.broker_url, confirm_delivery=True, middleware=middleware
         )
     elif settings.broker_kind == "redis":
-        broker = RedisBroker(
+        broker = HealingRedisBroker(
             url=settings.broker_url,
             namespace=settings.broker_namespace,
             middleware=middleware,
@@ -71,13 +79,42 @@ def ping(broker: dramatiq.Broker) -> None:
         broker.connection.process_data_events(time_limit=0)
 
 
+def waiting(broker: dramatiq.Broker, queue_name: str) -> int:
+    """Messages the broker holds for a queue, fetched or not (retries waiting apart)."""
+    if isinstance(broker, RedisBroker):
+        return broker.client.hlen(f"{broker.namespace}:{queue_name}.msgs")
+    if isinstance(broker, StubBroker):
+        queue = broker.queues.get(queue_name)
+        return queue.unfinished_tasks if queue is not None else 0
+    counts = getattr(broker, "get_queue_message_counts", None)
+    return counts(queue_name)[0] if counts else 0
+
+
 def declare_actors(broker: dramatiq.Broker, db: Database) -> dict[str, dramatiq.Actor]:
     """One `<consumer>.handle_events` actor on the `<consumer>` queue for every consumer."""
-    return {name: _declare(broker, db, name) for name in sorted(consumers.CONSUMERS)}
+    broker.add_middleware(DeadLetters(db))
+    _declare_undecodable(broker, db)
+    settings = _retry_settings(broker)
+    return {name: _declare(broker, db, name, settings) for name in sorted(consumers.CONSUMERS)}
 
 
-def _declare(broker, db, consumer_name) -> dramatiq.Actor:
-    def handle_events(messages: list[dict]) -> None:
+def _retry_settings(broker) -> tuple[int, int]:
+    retries = next(m for m in broker.middleware if isinstance(m, Retries))
+    return retries.min_backoff, retries.max_backoff
+
+
+def _declare(broker, db, consumer_name, backoff: tuple[int, int]) -> dramatiq.Actor:
+    def handle_events(*args, **kwargs) -> None:
+        if kwargs or len(args) != 1 or not isinstance(args[0], list):
+            with db.transaction() as session:
+                consumers.bury(
+                    session,
+                    consumer_name,
+                    {"args": list(args), "kwargs": kwargs},
+                    "arguments of the wrong shape: expected one list of event messages",
+                )
+            return
+        messages = args[0]
         if len(messages) > 1 and consumers.CONSUMERS[consumer_name].one_at_a_time:
             for message in messages:
                 actor.send([message])
@@ -92,11 +129,19 @@ def _declare(broker, db, consumer_name) -> dramatiq.Actor:
                 actor.send([message])
             return
         message, error = outcome.failed[0]
-        if _retries_so_far() >= MAX_RETRIES:
-            with db.transaction() as session:
-                consumers.bury(session, consumer_name, message, f"retries exhausted: {error}")
-            metrics.count_delivery(consumer_name, 0, 1)
-            return
+        attempts = _retries_so_far() + 1
+        with db.transaction() as session:
+            if _failing_for() >= timedelta(seconds=current_settings().give_up_after_seconds):
+                reason = f"retries exhausted: {error}"
+                consumers.bury(session, consumer_name, message, reason, attempts)
+                metrics.count_delivery(consumer_name, 0, 1)
+                return
+            retry_at = utcnow() + deliveries.backoff_ceiling(attempts - 1, *backoff)
+            owed_again = retry_at + timedelta(seconds=current_settings().redeliver_after_seconds)
+            if isinstance(message, dict) and consumers.event_id_of(message.get("event_id")):
+                deliveries.retrying(
+                    session, consumer_name, message["event_id"], error, attempts, owed_again
+                )
         raise HandlerFailed(error)
 
     actor = dramatiq.actor(
@@ -110,7 +155,96 @@ def _declare(broker, db, consumer_name) -> dramatiq.Actor:
 
 def _retries_so_far() -> int:
     message = CurrentMessage.get_current_message()
-    return message.options.get("retries", 0) if message else MAX_RETRIES
+    return message.options.get("retries", 0) if message else 0
+
+
+def _failing_for() -> timedelta:
+    """How long this delivery has been tried (since it was first sent)."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return timedelta(0)
+    return timedelta(milliseconds=utcnow().timestamp() * 1000 - message.message_timestamp)
+
+
+def _declare_undecodable(broker, db) -> None:
+    def bury_undecodable(queue_name: str, body: str, reason: str) -> None:
+        with db.transaction() as session:
+            consumers.bury(session, queue_name, {"raw": body}, f"undecodable message: {reason}")
+
+    dramatiq.actor(bury_undecodable, broker=broker, actor_name=UNDECODABLE, queue_name="outbox")
+
+
+class DeadLetters(Middleware):
+    """A message the worker rejects (an actor nobody declared) goes to the dead-letter table."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def before_nack(self, broker, message) -> None:
+        error = message._exception
+        reason = (
+            f"unknown actor {message.actor_name}"
+            if error is None or isinstance(error, dramatiq.errors.ActorNotFound)
+            else f"rejected: {type(error).__name__}: {error}"
+        )
+        body = {"actor": message.actor_name, "args": list(message.args), "kwargs": message.kwargs}
+        try:
+            with self.db.transaction() as session:
+                consumers.bury(session, _canonical(message.queue_name), body, reason)
+        except Exception:
+            log.exception("could not dead-letter message %s", message.message_id)
+
+
+def _canonical(queue_name: str) -> str:
+    return queue_name.removesuffix(".DQ")
+
+
+class HealingRedisBroker(RedisBroker):
+    """Dramatiq's Redis broker, whose consumers hand an undecodable body to `UNDECODABLE`."""
+
+    @property
+    def consumer_class(self):
+        return _HealingRedisConsumer
+
+
+class _HealingRedisConsumer(_RedisConsumer):
+    # Dramatiq's consumer raises DecodeError out of `__next__`: the consumer thread restarts,
+    # dropping the messages it had prefetched (they stay unacknowledged until the worker dies)
+    # and the bad body, still unacknowledged, kills it again on every restart.
+    def __next__(self):
+        try:
+            return super().__next__()
+        except DecodeError as error:
+            return self._undecodable(error.data, error.error)
+
+    def _undecodable(self, data, error) -> dramatiq.broker.MessageProxy:
+        body = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        redis_id = self._redis_id_of(data)
+        message = Message(
+            queue_name=self.queue_name,
+            actor_name=UNDECODABLE,
+            args=(_canonical(self.queue_name), body[:10_000], f"{type(error).__name__}: {error}"),
+            kwargs={},
+            options={"redis_message_id": redis_id},
+        )
+        log.error("undecodable message on %s: dead-lettered", self.queue_name)
+        self.queued_message_ids.add(message.message_id)
+        return dramatiq.broker.MessageProxy(message)
+
+    def _redis_id_of(self, data) -> str:
+        """The Redis id of a fetched body (fetching returns bodies, not their ids), so it is
+        acknowledged like any other message."""
+        acks = f"{self.broker.namespace}:__acks__.{self.broker.broker_id}.{self.queue_name}"
+        bodies = f"{self.broker.namespace}:{self.queue_name}.msgs"
+        raw = data.encode() if isinstance(data, str) else data
+        candidates = list(self.broker.client.smembers(acks))
+        if candidates:
+            for redis_id, body in zip(
+                candidates, self.broker.client.hmget(bodies, candidates), strict=True
+            ):
+                if body == raw:
+                    return redis_id.decode()
+        return "unknown"
 
 
 def add_worker_metrics(broker: dramatiq.Broker) -> None:

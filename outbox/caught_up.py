@@ -5,12 +5,12 @@ What the day close waits for: a close pays what the books hold, so the books mus
 fee and reward published before it.
 """
 
-import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from outbox.consumers import CONSUMERS
 from outbox.tables import dead_letters, events, inbox
 
@@ -22,26 +22,17 @@ LOOKBACK = timedelta(days=1)
 def unapplied(session: Session, consumer_name: str, published_before: datetime) -> int:
     """How many events published before `published_before` the consumer has yet to apply."""
     names = sorted(CONSUMERS[consumer_name].handlers)
-    # Few (a dead letter is an exception), and compared as ids, not as text: SQLite stores a
-    # UUID column as 32 hex digits.
-    buried = [
-        event_id
-        for event_id in session.scalars(
-            sa.select(dead_letters.c.event_id).where(
-                dead_letters.c.consumer == consumer_name, dead_letters.c.event_id.is_not(None)
-            )
-        )
-        if _is_uuid(event_id)
-    ]
     owed = (
         events.c.event_name.in_(names)
         & (events.c.event_time < published_before)
         & ~sa.exists().where(
             inbox.c.consumer == consumer_name, inbox.c.event_id == events.c.event_id
         )
+        & ~sa.exists().where(
+            dead_letters.c.consumer == consumer_name,
+            dead_letters.c.event_id == backend(session).as_text(events.c.event_id),
+        )
     )
-    if buried:
-        owed &= events.c.event_id.not_in(buried)
     # The pending ones first (a small index): while any wait for the relay, that is the answer.
     pending = _count(session, owed & events.c.relayed_at.is_(None))
     if pending:
@@ -52,11 +43,3 @@ def unapplied(session: Session, consumer_name: str, published_before: datetime) 
 
 def _count(session: Session, condition) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(events).where(condition))
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True

@@ -20,7 +20,10 @@ second pass), so one event's failure never rolls back another's side effect. A h
 rest, so a failed attempt can leave a record (attempts, last error) while the event is retried.
 """
 
+import hashlib
+import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,7 +31,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ates.database import Database, UTCDateTime, pg_array, pg_in, utcnow
+from ates.backend import backend
+from ates.database import Database, utcnow
+from outbox import deliveries
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 from outbox.tracing import caused_by
@@ -210,17 +215,6 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
     return outcome
 
 
-def _postgres(session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _event_id_among(session, ids: list[str]):
-    """`event_id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
-    if _postgres(session):
-        return pg_in(inbox.c.event_id, ids, sa.Uuid(as_uuid=False))
-    return inbox.c.event_id.in_(ids)
-
-
 def _failed(session, consumer_name, message, event, error, outcome) -> None:
     reason = _describe(error)
     outcome.failed.append((message, reason))
@@ -241,7 +235,8 @@ def _unseen(session, consumer_name, parsed, outcome):
         seen = set(
             session.scalars(
                 sa.select(inbox.c.event_id).where(
-                    inbox.c.consumer == consumer_name, _event_id_among(session, ids)
+                    inbox.c.consumer == consumer_name,
+                    backend(session).among(inbox.c.event_id, ids, inbox.c.event_id.type),
                 )
             )
         )
@@ -265,24 +260,13 @@ def _seen(session, consumer_name, event_id) -> bool:
 def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
     if not handled:
         return
+    deliveries.settled(session, consumer_name, [e.event_id for e in handled])
     now = utcnow()
-    if _postgres(session) and len(handled) > 1:
-        # One statement for the whole delivery (executemany would send one INSERT per event).
-        ids = pg_array([e.event_id for e in handled], sa.Uuid(as_uuid=False))
-        source = sa.select(
-            sa.literal(consumer_name, sa.String), sa.func.unnest(ids), sa.literal(now, UTCDateTime)
-        )
-        session.execute(
-            sa.insert(inbox).from_select(["consumer", "event_id", "handled_at"], source)
-        )
-    else:
-        session.execute(
-            sa.insert(inbox),
-            [
-                {"consumer": consumer_name, "event_id": e.event_id, "handled_at": now}
-                for e in handled
-            ],
-        )
+    backend(session).insert_rows(
+        session,
+        inbox,
+        [{"consumer": consumer_name, "event_id": e.event_id, "handled_at": now} for e in handled],
+    )
 
 
 def _bury(session, consumer_name, rejected, outcome) -> None:
@@ -291,21 +275,56 @@ def _bury(session, consumer_name, rejected, outcome) -> None:
         outcome.dead += 1
 
 
-def bury(session: Session, consumer_name: str, message, error: str) -> None:
-    """Put one message in the dead-letter table with the reason it could not be handled."""
+def bury(session: Session, consumer_name: str, message, error: str, attempts: int = 1) -> None:
+    """Put a message in the dead-letter table with the reason it could not be handled.
+
+    One letter per (consumer, event): burying it again (a redelivery, a failed replay) adds the
+    attempts, keeps the last error and makes it wait for a replay again.
+    """
     fields = message if isinstance(message, dict) else {}
     version = fields.get("event_version")
-    session.execute(
-        sa.insert(dead_letters).values(
+    event_id = event_id_of(fields.get("event_id"))
+    now = utcnow()
+    letter = (
+        backend(session)
+        .insert(dead_letters)
+        .values(
             consumer=consumer_name,
-            event_id=str(fields.get("event_id"))[:64] if fields.get("event_id") else None,
+            event_id=event_id or fingerprint(message),
             event_name=str(fields.get("event_name"))[:100] if fields.get("event_name") else None,
             event_version=version if isinstance(version, int) else None,
-            message=message if isinstance(message, dict) else {"raw": repr(message)},
+            message=message if isinstance(message, dict) else {"raw": repr(message)[:10_000]},
             error=error,
-            failed_at=utcnow(),
+            attempts=attempts,
+            failed_at=now,
         )
     )
+    session.execute(
+        letter.on_conflict_do_update(
+            index_elements=["consumer", "event_id"],
+            set_={
+                "error": error,
+                "failed_at": now,
+                "replayed_at": None,
+                "attempts": dead_letters.c.attempts + letter.excluded.attempts,
+            },
+        )
+    )
+    if event_id:
+        deliveries.settled(session, consumer_name, [event_id])
+
+
+def event_id_of(value) -> str | None:
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+def fingerprint(message) -> str:
+    """The key of a message without a readable event id: a digest of its body."""
+    body = json.dumps(message, sort_keys=True, default=repr)
+    return "sha1:" + hashlib.sha1(body.encode()).hexdigest()
 
 
 def _describe(error: BaseException) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import dramatiq
 import sqlalchemy as sa
 
-from ates.database import Database, utcnow
+from ates.database import Database
 from outbox.relay import Relay
 from outbox.tables import events
 from outbox.wakeup import doorbell
@@ -40,7 +40,7 @@ class EmbeddedWorkers:
         self.worker.start()
         # The in-memory broker forgot what it held when the process last stopped: re-send
         # everything relayed that a consumer has neither handled nor buried.
-        resent = self.relay.resend(utcnow() - self.retention, only_unhandled=True)
+        resent = self.relay.redeliver(everything=True)
         if resent:
             log.info("re-sent %d events the last run had not handled", resent)
         self.thread.start()

@@ -101,6 +101,15 @@ class SchemaRegistry:
     def schemas(self) -> list[EventSchema]:
         return [self._schemas[key] for key in sorted(self._schemas)]
 
+    def schema(self, name: str, version: int) -> EventSchema:
+        return self._schemas[(name, version)]
+
+    def names(self, family: str) -> list[str]:
+        """Every event name of a family: `account` -> account.created, account.updated, ..."""
+        if not self._schemas:
+            raise RuntimeError("no event schemas loaded yet: ates.bootstrap.load_schemas first")
+        return sorted({name for name, _version in self._schemas if name.split(".")[0] == family})
+
     def versions(self, name: str) -> list[int]:
         return sorted(version for (known, version) in self._schemas if known == name)
 

@@ -14,7 +14,7 @@ from outbox.tables import event_archive, inbox
 def archived_count(db: Database, consumer_name: str) -> int:
     """How many archived events the consumer subscribes to (the length of a rebuild)."""
     names = list(CONSUMERS[consumer_name].handlers)
-    with db.transaction() as session:
+    with db.reading() as session:
         return session.scalar(
             sa.select(sa.func.count()).where(event_archive.c.event_name.in_(names))
         )
@@ -47,8 +47,8 @@ def rebuild(
 
 
 def _archived_after(db: Database, names: list[str], last_id: int) -> list:
-    # Short transactions, keyed by id: SQLite's one writer must stay free for the handlers.
-    with db.transaction() as session:
+    # Short reads, keyed by id: SQLite's one writer stays free for the handlers.
+    with db.reading() as session:
         return session.execute(
             sa.select(event_archive)
             .where(event_archive.c.event_name.in_(names), event_archive.c.id > last_id)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from ates.database import utcnow
 from outbox.consumers import CONSUMERS
 from outbox.tables import dead_letters, event_archive, events, inbox
@@ -19,26 +20,15 @@ class Minute:
     relayed: int
 
 
-def _minute_of(column, dialect: str):
-    if dialect == "sqlite":
-        return sa.func.strftime("%Y-%m-%d %H:%M", column)
-    return sa.func.date_trunc("minute", column)
-
-
-def _as_minute(value) -> datetime:
-    if isinstance(value, str):  # SQLite: the text of the minute, in UTC
-        return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(second=0, microsecond=0)
-
-
 def relayed_per_minute(session: Session, minutes: int = 15, now: datetime | None = None):
     """Events relayed in each of the last `minutes` whole minutes, oldest first, the current
     (unfinished) minute last; one grouped count over the archive's relay-time index."""
     now = (now or utcnow()).replace(second=0, microsecond=0)
     since = now - timedelta(minutes=minutes - 1)
-    bucket = _minute_of(event_archive.c.relayed_at, session.get_bind().dialect.name)
+    database = backend(session)
+    bucket = database.minute_of(event_archive.c.relayed_at)
     counts = {
-        _as_minute(minute): count
+        database.as_minute(minute): count
         for minute, count in session.execute(
             sa.select(bucket, sa.func.count())
             .where(event_archive.c.relayed_at >= since)
@@ -60,6 +50,7 @@ class DeadLetter:
     event_id: str | None
     error: str
     failed_at: datetime
+    attempts: int = 1
     data: dict = field(default_factory=dict)  # the event's payload, where a page shows it
 
 
@@ -86,16 +77,14 @@ def consumer_lag(session: Session, now: datetime | None = None) -> dict[str, tup
     so a scrape stays cheap however long the outbox keeps relayed rows."""
     now = now or utcnow()
     since = now - timedelta(minutes=LAG_WINDOW_MINUTES)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    # Dead letters keep the id as the message had it; SQLite stores UUIDs as bare hex.
-    buried_id = (
-        sa.func.replace(dead_letters.c.event_id, "-", "") if sqlite else dead_letters.c.event_id
-    )
-    event_id = events.c.event_id if sqlite else sa.cast(events.c.event_id, sa.String)
+    # Dead letters keep the id as the message had it: the text of the UUID.
+    event_id = backend(session).as_text(events.c.event_id)
     lag = {}
     for name, consumer in sorted(CONSUMERS.items()):
         handled = sa.exists().where(inbox.c.consumer == name, inbox.c.event_id == events.c.event_id)
-        buried = sa.exists().where(dead_letters.c.consumer == name, buried_id == event_id)
+        buried = sa.exists().where(
+            dead_letters.c.consumer == name, dead_letters.c.event_id == event_id
+        )
         count, oldest = session.execute(
             sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
                 events.c.relayed_at >= since,

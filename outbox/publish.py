@@ -1,16 +1,16 @@
 """Publishing: outbox rows written through the caller's session, in the caller's transaction."""
 
 import dataclasses
-import json
 from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from ates.database import UTCDateTime, utcnow
 from outbox import wakeup
-from outbox.events import Event, InvalidEvent, registry
+from outbox.events import ENVELOPE, Event, InvalidEvent, registry
 from outbox.tables import events
 from outbox.tracing import correlation_of
 
@@ -29,23 +29,10 @@ def publish_events(session: Session, batch: Iterable[Event]) -> int:
         return 0
     wakeup.published(session)
     cause = correlation_of(session)
-    if len(batch) > 1 and session.get_bind().dialect.name == "postgresql":
-        return _publish_recordset(session, batch, cause)
-    rows = [
-        {
-            "event_id": event.event_id,
-            "event_name": event.event_name,
-            "event_version": event.event_version,
-            "event_time": event.event_time,
-            "producer": event.producer,
-            "key": event.key,
-            "data": event.data,
-            "correlation_id": event.correlation_id or cause,
-        }
-        for event in batch
-    ]
-    if rows:
-        session.execute(sa.insert(events), rows)
+    rows = [{name: getattr(event, name) for name in ENVELOPE} for event in batch]
+    for row in rows:
+        row["correlation_id"] = row["correlation_id"] or cause
+    backend(session).insert_rows(session, events, rows)
     return len(rows)
 
 
@@ -72,42 +59,6 @@ def events_of_one_shape(
     return made
 
 
-# A list of events becomes one INSERT ... SELECT FROM json_to_recordset(one JSON text):
-# executemany would send one INSERT per event (100,000 for a big Reassign), a multi-row VALUES
-# hits the parameter limit, and psycopg adapts Python lists to arrays element by element.
-RECORDSET_INSERT = sa.text(
-    """
-    INSERT INTO outbox.events
-        (event_id, event_name, event_version, event_time, producer, key, data, correlation_id)
-    SELECT event_id, event_name, event_version, event_time, producer, key, data, correlation_id
-    FROM json_to_recordset(CAST(:events AS json)) AS e(
-        event_id uuid, event_name text, event_version integer, event_time timestamptz,
-        producer text, key text, data jsonb, correlation_id text)
-    """
-)
-
-
-def _publish_recordset(session: Session, batch: list[Event], cause: str) -> int:
-    rows = []
-    for event in batch:
-        if event.event_time.tzinfo is None:
-            raise ValueError("naive datetime given; use an aware UTC time")
-        rows.append(
-            {
-                "event_id": str(event.event_id),
-                "event_name": event.event_name,
-                "event_version": event.event_version,
-                "event_time": event.event_time.isoformat(),
-                "producer": event.producer,
-                "key": str(event.key),
-                "data": event.data,
-                "correlation_id": event.correlation_id or cause,
-            }
-        )
-    session.execute(RECORDSET_INSERT, {"events": json.dumps(rows)})
-    return len(batch)
-
-
 def publish_from(
     session: Session,
     name: str,
@@ -124,37 +75,23 @@ def publish_from(
     `key` is a column of `source`; `data` maps payload fields to its columns or literals. The
     rows go to the outbox in one INSERT ... SELECT; the schema checks one of them (they share
     their shape: the same typed columns), and a failure rolls back the caller's transaction.
-    PostgreSQL only.
     """
-    schema = registry.versions(name)
-    if version not in schema:
+    if version not in registry.versions(name):
         raise InvalidEvent(f"{name} v{version} is not in the schema registry")
-    payload = sa.func.jsonb_build_object(
-        *(part for field, column in data.items() for part in (sa.literal(field), column))
-    )
-    rows = sa.select(
-        sa.func.gen_random_uuid(),
-        sa.literal(name),
-        sa.literal(version),
-        sa.literal(event_time or utcnow(), UTCDateTime),
-        sa.literal(producer),
-        sa.cast(key, sa.String),
-        payload,
-        sa.literal(correlation_of(session), sa.String),
-    ).select_from(source)
-    columns = [
-        *("event_id", "event_name", "event_version", "event_time", "producer", "key", "data"),
-        "correlation_id",
-    ]
-    published = (
-        sa.insert(events).from_select(columns, rows).returning(events.c.data).cte("published")
-    )
-    count, example = session.execute(
-        sa.select(
-            sa.select(sa.func.count()).select_from(published).scalar_subquery(),
-            sa.select(published.c.data).limit(1).scalar_subquery(),
-        )
-    ).one()
+    database = backend(session)
+    columns = {
+        "event_id": database.new_uuid(),
+        "event_name": sa.literal(name),
+        "event_version": sa.literal(version),
+        "event_time": sa.literal(event_time or utcnow(), UTCDateTime),
+        "producer": sa.literal(producer),
+        "key": database.as_text(key),
+        "data": database.json_object(data),
+        "correlation_id": sa.literal(correlation_of(session), sa.String),
+    }
+    rows = sa.select(*columns.values()).select_from(source)
+    inserted = sa.insert(events).from_select(list(columns), rows)
+    count, example = database.insert_counted(session, inserted, events.c.data)
     if example is not None:
         registry.validate(name, version, example)
         wakeup.published(session)

@@ -4,6 +4,10 @@ Rows are picked by their own status (`relayed_at IS NULL`), oldest first, never 
 the last one seen": ids are handed out before commit and commits land out of order. On
 PostgreSQL `FOR UPDATE SKIP LOCKED` lets several relays run side by side without sending a row
 twice; a crash between send and mark re-sends the batch, which consumers' inboxes absorb.
+
+Each send is recorded as owed to its consumer (`outbox.deliveries`); the same loop sends again
+what a consumer has not settled well after it was due, so a broker that loses its data (or a
+message) costs minutes, not money. An event no consumer subscribes to is dead-lettered.
 """
 
 import logging
@@ -15,10 +19,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ates.database import Database, pg_in, utcnow
-from outbox import consumers
+from ates.backend import backend
+from ates.database import Database, utcnow
+from outbox import consumers, deliveries
 from outbox.events import ENVELOPE
-from outbox.tables import dead_letters, event_archive, events, inbox
+from outbox.tables import event_archive, events
 from outbox.wakeup import waiter_for
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,8 @@ BATCH_SIZE = 500
 # catches a missed wake-up.
 POLL_SECONDS = 1.0
 CLEANUP_EVERY_SECONDS = 60
+REDELIVER_AFTER = timedelta(minutes=5)
+NOBODY = "nobody"  # the dead letters' consumer of events no consumer subscribes to
 
 Send = Callable[[str, list[dict]], None]
 
@@ -41,24 +48,35 @@ def message_of(row) -> dict:
 
 
 def fan_out(rows: Iterable) -> dict[str, list[dict]]:
-    """The messages each subscribed consumer gets from these rows."""
-    deliveries: dict[str, list[dict]] = defaultdict(list)
+    """The messages each subscribed consumer gets from these rows (`NOBODY` gets the rest)."""
+    fanned: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         message = message_of(row)
-        for name in consumers.subscribers(row.event_name):
-            deliveries[name].append(message)
-    return deliveries
+        for name in consumers.subscribers(row.event_name) or [NOBODY]:
+            fanned[name].append(message)
+    return fanned
 
 
 class Relay:
     def __init__(
-        self, db: Database, send: Send, batch_size: int = BATCH_SIZE, poll: float = POLL_SECONDS
+        self,
+        db: Database,
+        send: Send,
+        batch_size: int = BATCH_SIZE,
+        poll: float = POLL_SECONDS,
+        *,
+        redeliver_after: timedelta = REDELIVER_AFTER,
+        waiting: Callable[[str], int] = lambda _consumer: 0,
     ):
+        """`waiting(consumer)`: how many messages the broker holds for it (0 when unknown)."""
         self.db = db
         self.send = send
         self.batch_size = batch_size
         self.poll = poll
+        self.redeliver_after = redeliver_after
+        self.waiting = waiting
         self._last_cleanup = 0.0
+        self._last_redelivery = 0.0
 
     def relay_once(self) -> int:
         """Send one batch of pending events and mark them relayed; return how many.
@@ -74,8 +92,8 @@ class Relay:
                 .order_by(events.c.id)
                 .limit(self.batch_size)
             )
-            if not self.db.is_sqlite:
-                pick = pick.with_for_update(skip_locked=True)
+            # Several relays side by side each take rows the others have not locked.
+            pick = self.db.backend.for_update(pick, skip_locked=True)
             marked = (
                 sa.update(events)
                 .where(events.c.id.in_(pick.scalar_subquery()))
@@ -85,8 +103,12 @@ class Relay:
             rows = sorted(session.execute(marked).all(), key=lambda row: row.id)
             if not rows:
                 return 0
-            for consumer_name, messages in fan_out(rows).items():
+            fanned = fan_out(rows)
+            for message in fanned.pop(NOBODY, []):
+                consumers.bury(session, NOBODY, message, "no consumer subscribes to this event")
+            for consumer_name, messages in fanned.items():
                 self.send(consumer_name, messages)
+            deliveries.owed(session, fanned, now + self.redeliver_after)
             archive(session, [row.id for row in rows])
         return len(rows)
 
@@ -109,13 +131,15 @@ class Relay:
                     failures = 0
                     if time.monotonic() - self._last_cleanup > CLEANUP_EVERY_SECONDS:
                         self.clean_up(retention)
+                    if time.monotonic() - self._last_redelivery > self._redelivery_interval:
+                        self.redeliver()
                 except Exception:
                     failures += 1
                     log.exception("relay failed; retrying")
                     stop.wait(min(0.5 * 2**failures, 10))
                     continue
                 if sent < self.batch_size and not stop.is_set():
-                    waiter.wait(self.poll, stop)
+                    waiter.wait(min(self.poll, self._redelivery_interval), stop)
         finally:
             waiter.close()
 
@@ -127,12 +151,39 @@ class Relay:
             result = session.execute(sa.delete(events).where(events.c.relayed_at < cutoff))
         return result.rowcount
 
-    def resend(self, since: datetime, only_unhandled: bool = False) -> int:
-        """Send again events relayed since a time (after the broker lost its data).
+    @property
+    def _redelivery_interval(self) -> float:
+        return min(max(self.redeliver_after.total_seconds() / 4, 0.5), 30)
 
-        With `only_unhandled`, skip what each consumer already handled or buried: the
-        embedded broker keeps messages in memory, so the app re-sends those on start.
+    def redeliver(self, everything: bool = False) -> int:
+        """Send again what consumers have not settled by its due time; return how many.
+
+        A consumer whose queue still holds messages is only busy, not lost: its turn waits.
+        `everything` sends all that is owed at once (the embedded broker kept it in memory,
+        so it is gone after a restart).
         """
+        self._last_redelivery = time.monotonic()
+        now = utcnow()
+        cutoff = datetime.max.replace(tzinfo=now.tzinfo) if everything else now
+        total = 0
+        with self.db.transaction() as session:
+            deliveries.forget_settled(session)
+            for name in sorted(consumers.CONSUMERS):
+                if not everything and self.waiting(name):
+                    continue
+                rows = deliveries.overdue(session, name, cutoff, limit=self.batch_size * 20)
+                messages = [message_of(row) for row in rows]
+                for start in range(0, len(messages), self.batch_size):
+                    self.send(name, messages[start : start + self.batch_size])
+                ids = [str(row.event_id) for row in rows]
+                deliveries.postpone(session, name, ids, now + self.redeliver_after)
+                total += len(rows)
+        if total:
+            log.warning("re-sent %d events the broker had not delivered in time", total)
+        return total
+
+    def resend(self, since: datetime) -> int:
+        """Send again events relayed since a time (consumers ignore what they already have)."""
         total = 0
         with self.db.transaction() as session:
             query = (
@@ -142,9 +193,7 @@ class Relay:
             )
             for chunk in session.execute(query).yield_per(self.batch_size).partitions():
                 for consumer_name, messages in fan_out(chunk).items():
-                    if only_unhandled:
-                        messages = _unhandled(session, consumer_name, messages)
-                    if messages:
+                    if consumer_name != NOBODY:
                         self.send(consumer_name, messages)
                         total += len(messages)
         return total
@@ -158,31 +207,7 @@ def archive(session, ids: list[int]) -> None:
     source = sa.select(*MESSAGE_COLUMNS[1:], events.c.relayed_at)
     session.execute(
         sa.insert(event_archive).from_select(
-            [*ENVELOPE, "relayed_at"], source.where(_id_among(session, ids))
+            [*ENVELOPE, "relayed_at"],
+            source.where(backend(session).among(events.c.id, ids, sa.BigInteger)),
         )
     )
-
-
-def _id_among(session, ids: list[int]):
-    """`id IN (...)`; on PostgreSQL one array parameter, not hundreds of bound values."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_in(events.c.id, ids, sa.BigInteger)
-    return events.c.id.in_(ids)
-
-
-def _unhandled(session, consumer_name: str, messages: list[dict]) -> list[dict]:
-    ids = [m["event_id"] for m in messages]
-    done = set(
-        session.scalars(
-            sa.select(inbox.c.event_id).where(
-                inbox.c.consumer == consumer_name, inbox.c.event_id.in_(ids)
-            )
-        )
-    ) | set(
-        session.scalars(
-            sa.select(dead_letters.c.event_id).where(
-                dead_letters.c.consumer == consumer_name, dead_letters.c.event_id.in_(ids)
-            )
-        )
-    )
-    return [m for m in messages if m["event_id"] not in done]

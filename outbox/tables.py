@@ -66,18 +66,38 @@ inbox = sa.Table(
     schema="outbox",
 )
 
+# One row per (consumer, event) relayed and not yet handled or buried: what the broker still owes
+# each consumer. Handling deletes the row; a row still here after `due_at` was lost by the broker
+# (or by a crashed worker) and is sent again. The oldest `relayed_at` is the consumer's lag.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("consumer", sa.String(50), primary_key=True),
+    sa.Column("event_id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("relayed_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Index("ix_deliveries_consumer_relayed_at", "consumer", "relayed_at"),
+    schema="outbox",
+)
+
+# One letter per (consumer, event): a redelivery that fails again counts an attempt and keeps the
+# last error. Messages without a readable event id are keyed by a fingerprint of their body.
 dead_letters = sa.Table(
     "dead_letters",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("consumer", sa.String(50), nullable=False, index=True),
-    sa.Column("event_id", sa.String(64), nullable=True),
+    sa.Column("event_id", sa.String(64), nullable=False),
     sa.Column("event_name", sa.String(100), nullable=True),
     sa.Column("event_version", sa.Integer, nullable=True),
     sa.Column("message", Json, nullable=False),
     sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
     sa.Column("failed_at", UTCDateTime, nullable=False),
     sa.Column("replayed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("consumer", "event_id"),
     # The operations page and `outbox status` read only the letters still waiting, by consumer.
     sa.Index(
         "ix_dead_letters_waiting",

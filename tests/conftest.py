@@ -18,6 +18,7 @@ Accounts and login (CSRF stays ON in every test, as in production):
 """
 
 import dataclasses
+import functools
 import itertools
 import os
 import re
@@ -41,6 +42,7 @@ from domains.auth import commands as auth_commands
 from migrations import upgrade
 from outbox import embedded
 from outbox.broker import declare_actors, setup_broker
+from tests import events
 from tests.probe import probe_metadata
 from tests.processes import private_broker_for, rabbitmq_vhost
 
@@ -98,6 +100,8 @@ def settings(tmp_path_factory):
             var_dir=tmp_path_factory.mktemp("var"),
             broker_namespace=f"ates-test-{SESSION_TAG}",
             retry_min_backoff_ms=10,
+            retry_max_backoff_ms=100,
+            give_up_after_seconds=1,
             **overrides,
         )
     _drop_database(database_url)
@@ -164,6 +168,13 @@ def deliver(runtime, session_worker):
         embedded.settle(runtime.db, runtime.relay(), runtime.broker, session_worker, timeout)
 
     return settle
+
+
+@pytest.fixture
+def apply(runtime):
+    """`apply("accounting", message(...), ...)`: one delivery applied to one consumer in this
+    thread, as its actor would, without a worker (tests/events.py)."""
+    return functools.partial(events.apply, runtime.db)
 
 
 @pytest.fixture(scope="session")

@@ -178,6 +178,9 @@ def app_environment(settings, **extra) -> dict:
         BROKER_NAMESPACE=settings.broker_namespace,
         SECRET_KEY=settings.secret_key,
         RETRY_MIN_BACKOFF_MS=str(settings.retry_min_backoff_ms),
+        RETRY_MAX_BACKOFF_MS=str(settings.retry_max_backoff_ms),
+        GIVE_UP_AFTER_SECONDS=str(settings.give_up_after_seconds),
+        REDELIVER_AFTER_SECONDS=str(settings.redeliver_after_seconds),
         ATES_VAR_DIR=str(settings.var_dir),
         PYTHONPATH=str(ROOT),
     )

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from ates.database import utcnow
 from domains.tracker.tables import OPEN, assignees, tasks
-from outbox import publish
+from outbox import publish_events
+from tests.events import event
 
 _serial = count(1)
 
@@ -29,7 +30,7 @@ def account(role="worker", active=True, version=1, public_id=None, **fields) -> 
 def publish_account(runtime, name: str, data: dict) -> None:
     """Publish one of auth's account events, as auth would."""
     with runtime.db.transaction() as session:
-        publish(session, name, 1, producer="auth", key=data["public_id"], data=data)
+        publish_events(session, [event(name, **data)])
 
 
 def add_parrots(runtime, n: int, role="worker") -> list[str]:

@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "web.health",
     "web.metrics",
     "web.home",
+    "web.language",
     "web.auth",
     "web.events",
     "web.operations",

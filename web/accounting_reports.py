@@ -48,7 +48,7 @@ def _usd(cents: int) -> str:
 
 
 def _rows(db: Database, report: str, start: date, end: date) -> Iterator[tuple]:
-    with db.transaction() as session:
+    with db.reading(snapshot=True) as session:
         if report == "ledger":
             for e in queries.stream_ledger(session, start, end):
                 yield (

@@ -32,8 +32,12 @@ def relay_command():
 
 @outbox_cli.command("status")
 def status_command():
-    """Pending count, age of the oldest pending event, dead letters per consumer."""
-    click.echo(json.dumps(operations.status(_runtime().db).as_dict(), indent=2))
+    """Pending events, each consumer's lag, dead letters per consumer, and what is wrong."""
+    runtime = _runtime()
+    settings = runtime.settings
+    figures = operations.status(runtime.db)
+    troubles = figures.troubles(settings.healthy_lag_seconds, settings.healthy_dead_letters)
+    click.echo(json.dumps(figures.as_dict() | {"troubles": troubles}, indent=2))
 
 
 @outbox_cli.command("replay")

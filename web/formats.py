@@ -7,17 +7,18 @@ company's zone with the zone's name; the language is the account's choice, else 
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, request
-from flask_babel import Babel, format_currency, format_date, format_datetime
+from flask import Flask, request, session
+from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
 
 def select_language() -> str:
-    chosen = getattr(current_user, "language", None) if current_user else None
-    if chosen in LANGUAGES:
-        return chosen
+    """The account's choice, else this browser session's, else the browser's language."""
+    for chosen in (getattr(current_user, "language", None), session.get("language")):
+        if chosen in LANGUAGES:
+            return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
@@ -42,4 +43,4 @@ def init_app(app: Flask, timezone: str) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
-    app.context_processor(lambda: {"languages": LANGUAGES})
+    app.context_processor(lambda: {"languages": LANGUAGES, "language": str(get_locale())})

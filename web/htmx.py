@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -59,11 +60,11 @@ def init_app(app: Flask) -> None:
     def expired_form(error: CSRFError):
         if not is_htmx():
             return render_template("error.html", code=400, error=error), 400
-        # Still refused (400, nothing done); htmx loads the page instead of pasting an error.
-        if not current_user.is_authenticated:
-            flash("Your session ended. Log in again to go on where you were.", "info")
-            target = url_for("auth.login", next=current_page())
-        else:
-            flash("The page was out of date and has been reloaded: please do that again.", "info")
-            target = current_page() or url_for("web.home")
+        # Refused, nothing done; htmx loads a page instead of pasting an error into this one.
+        if not current_user.is_authenticated and current_page():
+            # The session ended under an open page: like any page without one, go and log in.
+            flash(_("Your session ended. Log in again to go on where you were."), "info")
+            return send_browser_to(url_for("auth.login", next=current_page()))
+        flash(_("The page was out of date and has been reloaded: please do that again."), "info")
+        target = current_page() or url_for("web.home")
         return send_browser_to(target, body=error.description, status=400)

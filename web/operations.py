@@ -36,9 +36,9 @@ def add_status_panel(app: Flask, title: str, read: Callable) -> None:
     app.extensions.setdefault(STATUS_PANELS, []).append(StatusPanel(title, read))
 
 
-def _panel(session: Session, panel: StatusPanel) -> dict:
-    try:
-        with session.begin_nested():
+def _panel(db, panel: StatusPanel) -> dict:
+    try:  # each panel reads on its own, so one failed statement spoils no other
+        with db.reading() as session:
             return {"title": panel.title, "shown": panel.read(session), "error": None}
     except Exception as error:  # one broken panel must not take the page down
         current_app.logger.exception("status panel %s failed", panel.title)
@@ -60,16 +60,20 @@ def age(seconds: float | None) -> str:
 def index():
     """Outbox figures (polled every few seconds), dead letters with Replay, status panels."""
     runtime = current_app.extensions["ates"]
+    settings = runtime.settings
     outbox = operations.status(runtime.db)
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         minutes = relayed_per_minute(session)
         letters = waiting_dead_letters(session)
-        panels = [_panel(session, p) for p in current_app.extensions.get(STATUS_PANELS, [])]
+    panels = [_panel(runtime.db, p) for p in current_app.extensions.get(STATUS_PANELS, [])]
     return page_or_fragment(
         "operations/index.html",
         "operations/_figures.html",
         outbox=outbox,
         oldest_age=age(outbox.oldest_pending_age_seconds),
+        troubles=outbox.troubles(settings.healthy_lag_seconds, settings.healthy_dead_letters),
+        redeliver_after=age(settings.redeliver_after_seconds),
+        age=age,
         minutes=minutes,
         letters=letters,
         panels=panels,

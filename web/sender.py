@@ -3,13 +3,11 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from ates.database import utcnow
 from domains.sender import queries
-from domains.sender.message import dollars
 from outbox import operations
 from web import navigation
 from web.access import allow
@@ -73,8 +71,6 @@ def _log(watch: Watch | None, notice: str | None = None):
         failures=failures,
         watch=watch,
         notice=notice,
-        dollars=dollars,
-        zone=ZoneInfo(runtime.settings.timezone),
     )
 
 

@@ -1,8 +1,6 @@
 """The tracker's pages: my tasks, a new task, all tasks, and Reassign."""
 
 import uuid
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -15,6 +13,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from domains.accounting import queries as accounting_queries
@@ -29,13 +29,6 @@ navigation.add("My tasks", "tracker.my_tasks")
 navigation.add("All tasks", "tracker.all_tasks")
 
 FORM_FIELDS = ("title", "jira_id", "description")
-
-
-@bp.app_template_filter("tracker_time")
-def tracker_time(moment: datetime) -> str:
-    """A time as the company reads it: its own time zone, to the minute."""
-    zone = ZoneInfo(current_app.extensions["ates"].settings.timezone)
-    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
 
 def _db():
@@ -75,7 +68,7 @@ def task_page(task: uuid.UUID):
     with _db().reading() as session:
         view = queries.task(session, str(task))
         if view is None:
-            abort(404, "There is no such task: it may be a typo in the address.")
+            abort(404, _("There is no such task: it may be a typo in the address."))
         history = queries.assignments_of(session, view.public_id)
         created_by = queries.name_of(session, view.created_by)
         price = accounting_queries.price_of(session, view.public_id)
@@ -98,7 +91,14 @@ def create():
     except commands.NoEligibleAssignee as refused:
         return _form_again(form, {"form": str(refused)})
     if not is_htmx():
-        flash(f"Task “{task.title}” added and assigned to {task.assignee_name}.", "success")
+        flash(
+            _(
+                "Task “%(title)s” added and assigned to %(name)s.",
+                title=task.title,
+                name=task.assignee_name,
+            ),
+            "success",
+        )
         return redirect(url_for("tracker.my_tasks"))
     mine = task.assignee == _me() and came_from(url_for("tracker.my_tasks"))
     return render_template("tracker/_created.html", task=task, mine=mine)
@@ -129,7 +129,7 @@ def complete(task: uuid.UUID):
     with _db().reading() as session:
         view = queries.task(session, str(task))
     if not is_htmx():
-        flash(error or f"Done: {view.title}.", "error" if error else "success")
+        flash(error or _("Done: %(title)s.", title=view.title), "error" if error else "success")
         return redirect(url_for("tracker.my_tasks"))
     if view is None:
         return render_template("tracker/_gone.html", error=error), status
@@ -189,7 +189,7 @@ def reassign():
     try:
         with _db().transaction() as session:
             moved = commands.reassign_open_tasks(session, by=_me())
-        message = f"Reassigned {moved} open task{'' if moved == 1 else 's'}."
+        message = ngettext("Reassigned %(num)s open task.", "Reassigned %(num)s open tasks.", moved)
     except commands.NoEligibleAssignee as refused:
         message, status = str(refused), 409
     if not is_htmx():

@@ -6,15 +6,28 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import insert
+from ates.backend import backend
+from ates.database import UTCDateTime
 from domains.accounting.tables import ledger_accounts
 
 
-def open_ledger_account(session: Session, account_id: str, now: datetime) -> None:
-    """Make the parrot's ledger account if accounting has not heard of them before."""
+def open_ledger_accounts(session: Session, account_ids: Iterable[str], now: datetime) -> None:
+    """Make the parrots' ledger accounts that accounting has not heard of before."""
+    accounts = sorted(set(account_ids))
+    if not accounts:
+        return
+    database = backend(session)
+    named = database.records(
+        {"public_id": ledger_accounts.c.public_id.type},
+        [{"public_id": account} for account in accounts],
+        "named",
+    )
+    opened = sa.select(
+        named.c.public_id, sa.literal(0), sa.literal(0), sa.literal(now, UTCDateTime)
+    ).where(sa.true())
     session.execute(
-        insert(session, ledger_accounts)
-        .values(public_id=account_id, version=0, balance=0, opened_at=now)
+        database.insert(ledger_accounts)
+        .from_select(["public_id", "version", "balance", "opened_at"], opened)
         .on_conflict_do_nothing()
     )
 
@@ -24,33 +37,31 @@ def lock_ledger_accounts(session: Session, account_ids: Iterable[str], now: date
 
     A handful of accounts receive every fee and reward: every write takes the accounts it
     touches this way first, so concurrent writers queue for them instead of deadlocking.
-    (SQLite has one writer and ignores FOR UPDATE.)
     """
     accounts = sorted(set(account_ids))
     if not accounts:
         return
-    rows = [{"public_id": a, "version": 0, "balance": 0, "opened_at": now} for a in accounts]
-    session.execute(insert(session, ledger_accounts).values(rows).on_conflict_do_nothing())
+    open_ledger_accounts(session, accounts, now)
+    database = backend(session)
+    public_id = ledger_accounts.c.public_id
     session.execute(
-        sa.select(ledger_accounts.c.public_id)
-        .where(ledger_accounts.c.public_id.in_(accounts))
-        .order_by(ledger_accounts.c.public_id)
-        .with_for_update()
+        database.for_update(
+            sa.select(public_id)
+            .where(database.among(public_id, accounts, public_id.type))
+            .order_by(public_id)
+        )
     ).all()
 
 
 def lock_every_ledger_account(session: Session) -> None:
     """Every ledger account, locked in the same id order as `lock_ledger_accounts`."""
-    session.execute(
-        sa.select(ledger_accounts.c.public_id)
-        .order_by(ledger_accounts.c.public_id)
-        .with_for_update()
-    ).all()
+    query = sa.select(ledger_accounts.c.public_id).order_by(ledger_accounts.c.public_id)
+    session.execute(backend(session).for_update(query)).all()
 
 
 def record_account(session: Session, account: dict, now: datetime) -> None:
     """Keep the account's details from the highest version seen (events carry the whole account)."""
-    open_ledger_account(session, account["public_id"], now)
+    open_ledger_accounts(session, [account["public_id"]], now)
     session.execute(
         sa.update(ledger_accounts)
         .where(

@@ -14,7 +14,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import Database, insert, utcnow
+from ates.backend import backend
+from ates.database import Database, utcnow
 from domains.accounting.tables import scheduled_close_failures
 from outbox.caught_up import unapplied
 from outbox.transient import retrying
@@ -70,8 +71,10 @@ def close_once_caught_up(
 def note_failed_close(session: Session, day: date, error: BaseException, now: datetime) -> None:
     """One more failed attempt of the scheduled close of `day`, with its error."""
     reason = f"{type(error).__name__}: {error}"[:2000]
-    statement = insert(session, scheduled_close_failures).values(
-        billing_day=day, attempts=1, last_error=reason, failed_at=now
+    statement = (
+        backend(session)
+        .insert(scheduled_close_failures)
+        .values(billing_day=day, attempts=1, last_error=reason, failed_at=now)
     )
     session.execute(
         statement.on_conflict_do_update(

@@ -1,6 +1,5 @@
 """The day close: every positive balance paid and zeroed, once per account and billing day."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -8,21 +7,19 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import UTCDateTime, insert
+from ates.backend import Backend, backend
+from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
 from domains.accounting.accounts import lock_every_ledger_account
-from domains.accounting.ledger import add_to_day_totals, entry_data
+from domains.accounting.ledger import add_to_day_totals
+from domains.accounting.rules import DAY_TOTAL_OF_KIND, DAY_TOTALS, entry_amount
 from domains.accounting.tables import (
-    DAY_TOTAL_COLUMNS,
     day_close_payouts,
     day_closes,
     ledger_accounts,
     ledger_entries,
 )
-from outbox import publish_events
-from outbox.publish import events_of_one_shape, publish_from
-
-CLOSE_CHUNK = 1000
+from outbox.publish import publish_from
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,10 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
     run_id = str(uuid.uuid4())
     lock_every_ledger_account(session)  # before any balance moves: see lock_ledger_accounts
     session.execute(
-        insert(session, day_closes).values(billing_day=day, closed_at=now).on_conflict_do_nothing()
+        backend(session)
+        .insert(day_closes)
+        .values(billing_day=day, closed_at=now)
+        .on_conflict_do_nothing()
     )
     payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
     claims = sa.select(
@@ -55,7 +55,8 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
         sa.literal(now, UTCDateTime),
     ).where(ledger_accounts.c.balance > 0, payable)
     session.execute(
-        insert(session, day_close_payouts)
+        backend(session)
+        .insert(day_close_payouts)
         .from_select(["account_id", "billing_day", "amount", "run_id", "paid_at"], claims)
         .on_conflict_do_nothing()
     )
@@ -66,7 +67,9 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
             day_close_payouts.c.run_id == run_id,
             day_close_payouts.c.account_id == ledger_accounts.c.public_id,
         )
-        .values(balance=ledger_accounts.c.balance - day_close_payouts.c.amount)
+        .values(
+            balance=ledger_accounts.c.balance + entry_amount("payout", day_close_payouts.c.amount)
+        )
     )
     paid, total = _record_payouts(session, run_id, day, now)
     waiting = session.scalar(
@@ -76,76 +79,55 @@ def close_day(session: Session, day: date, now: datetime) -> DayClose:
 
 
 def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> tuple[int, int]:
-    """Payout entries, ledger_entry.recorded and payment.made for this run's claims."""
+    """Payout entries, ledger_entry.recorded and payment.made for this run's claims, straight
+    from the claims in SQL: no row through Python (20,000 events for 10,000 parrots)."""
+    claimed = day_close_payouts.c.run_id == run_id
     paid, total = session.execute(
         sa.select(
             sa.func.count(),
             sa.cast(sa.func.coalesce(sa.func.sum(day_close_payouts.c.amount), 0), sa.BigInteger),
-        ).where(day_close_payouts.c.run_id == run_id)
+        ).where(claimed)
     ).one()
     if not paid:
         return 0, 0
-    totals = dict.fromkeys(DAY_TOTAL_COLUMNS, 0) | {"payouts": total, "entries": paid}
+    totals = dict.fromkeys(DAY_TOTALS, 0) | {DAY_TOTAL_OF_KIND["payout"]: total, "entries": paid}
     add_to_day_totals(session, {day: totals})
-    if session.get_bind().dialect.name == "postgresql":
-        _record_payouts_set_based(session, run_id, day, now)
-    else:
-        _record_payouts_in_chunks(session, run_id, day, now)
-    return paid, total
-
-
-def payout_ids(account_id: str, day: date) -> tuple[str, str]:
-    """The payout entry's and the payment's ids: the same for an account and day on any re-run,
-    on either backend (`_payout_id_sql` derives them the same way in PostgreSQL)."""
-    return tuple(
-        str(uuid.UUID(hashlib.md5(f"{what}:{account_id}:{day.isoformat()}".encode()).hexdigest()))
-        for what in ("payout", "payment")
-    )
-
-
-def _payout_id_sql(what: str, account_id, day: date):
-    text = sa.literal(f"{what}:") + sa.cast(account_id, sa.String) + f":{day.isoformat()}"
-    return sa.cast(sa.func.md5(text), sa.Uuid(as_uuid=False))
-
-
-def _record_payouts_set_based(session: Session, run_id: str, day: date, now: datetime) -> None:
-    """PostgreSQL: the entries and both events straight from the claims, no row through Python."""
-    claims = day_close_payouts.c.run_id == run_id
-    entries = (
+    database = backend(session)
+    new_entries = (
         sa.insert(ledger_entries)
         .from_select(
             ["public_id", "account_id", "billing_day", "kind", "amount", "cause_id", "recorded_at"],
             sa.select(
-                _payout_id_sql("payout", day_close_payouts.c.account_id, day),
+                _payout_id("payout", database, day_close_payouts.c.account_id, day),
                 day_close_payouts.c.account_id,
                 sa.literal(day, sa.Date),
                 sa.literal("payout"),
-                -day_close_payouts.c.amount,
+                entry_amount("payout", day_close_payouts.c.amount),
                 sa.literal(f"close:{day.isoformat()}"),
                 sa.literal(now, UTCDateTime),
-            ).where(claims),
+            ).where(claimed),
         )
         .returning(ledger_entries.c.public_id, ledger_entries.c.account_id, ledger_entries.c.amount)
-        .cte("entries")
     )
-    publish_from(
-        session,
-        "ledger_entry.recorded",
-        1,
-        producer=PRODUCER,
-        source=entries,
-        key=entries.c.account_id,
-        data={
-            "entry_id": entries.c.public_id,
-            "account": entries.c.account_id,
-            "kind": sa.literal("payout"),
-            "amount": entries.c.amount,
-            "billing_day": sa.literal(day.isoformat()),
-            "task": sa.null(),
-            "recorded_at": sa.literal(now.isoformat()),
-        },
-        event_time=now,
-    )
+    with database.modified(session, new_entries, "entries") as entries:
+        publish_from(
+            session,
+            "ledger_entry.recorded",
+            1,
+            producer=PRODUCER,
+            source=entries,
+            key=entries.c.account_id,
+            data={
+                "entry_id": entries.c.public_id,
+                "account": entries.c.account_id,
+                "kind": sa.literal("payout"),
+                "amount": entries.c.amount,
+                "billing_day": sa.literal(day.isoformat()),
+                "task": sa.null(),
+                "recorded_at": sa.literal(now.isoformat()),
+            },
+            event_time=now,
+        )
     payments = (
         sa.select(
             day_close_payouts.c.account_id,
@@ -154,7 +136,7 @@ def _record_payouts_set_based(session: Session, run_id: str, day: date, now: dat
             ledger_accounts.c.email,
         )
         .join(ledger_accounts, ledger_accounts.c.public_id == day_close_payouts.c.account_id)
-        .where(claims)
+        .where(claimed)
         .subquery("payments")
     )
     publish_from(
@@ -165,7 +147,7 @@ def _record_payouts_set_based(session: Session, run_id: str, day: date, now: dat
         source=payments,
         key=payments.c.account_id,
         data={
-            "payment_id": _payout_id_sql("payment", payments.c.account_id, day),
+            "payment_id": _payout_id("payment", database, payments.c.account_id, day),
             "account": payments.c.account_id,
             "full_name": payments.c.full_name,
             "email": payments.c.email,
@@ -174,56 +156,22 @@ def _record_payouts_set_based(session: Session, run_id: str, day: date, now: dat
         },
         event_time=now,
     )
+    return paid, total
 
 
-def _record_payouts_in_chunks(session: Session, run_id: str, day: date, now: datetime) -> None:
-    """SQLite: the same, a chunk of claims at a time through Python."""
-    after = None
-    while True:
-        page = day_close_payouts.c.run_id == run_id
-        if after is not None:
-            page = page & (day_close_payouts.c.account_id > after)
-        rows = session.execute(
-            sa.select(
-                day_close_payouts.c.account_id,
-                day_close_payouts.c.amount,
-                ledger_accounts.c.full_name,
-                ledger_accounts.c.email,
-            )
-            .join(ledger_accounts, ledger_accounts.c.public_id == day_close_payouts.c.account_id)
-            .where(page)
-            .order_by(day_close_payouts.c.account_id)
-            .limit(CLOSE_CHUNK)
-        ).all()
-        if not rows:
-            return
-        entries, recorded, payments = [], [], []
-        for row in rows:
-            entry_id, payment_id = payout_ids(row.account_id, day)
-            entries.append(
-                {
-                    "public_id": entry_id,
-                    "account_id": row.account_id,
-                    "billing_day": day,
-                    "kind": "payout",
-                    "amount": -row.amount,
-                    "task_id": None,
-                    "cause_id": f"close:{day.isoformat()}",
-                    "recorded_at": now,
-                }
-            )
-            data = entry_data(entry_id, row.account_id, "payout", -row.amount, day, None, now)
-            recorded.append((row.account_id, data))
-            payment = {
-                "payment_id": payment_id,
-                "account": row.account_id,
-                "full_name": row.full_name,
-                "email": row.email,
-                "amount": row.amount,
-                "billing_day": day.isoformat(),
-            }
-            payments.append((row.account_id, payment))
-        session.execute(sa.insert(ledger_entries), entries)
-        for name, items in (("ledger_entry.recorded", recorded), ("payment.made", payments)):
-            publish_events(session, events_of_one_shape(name, 1, producer=PRODUCER, items=items))
-        after = rows[-1].account_id
+def _payout_id(what: str, database: Backend, account_id, day: date):
+    """The payout entry's or the payment's id: md5 of (what, account, day) as a UUID, so a
+    re-run of the close could only ever repeat it."""
+    text = sa.literal(f"{what}:") + database.as_text(account_id) + f":{day.isoformat()}"
+    return sa.cast(sa.func.md5(text), sa.Uuid(as_uuid=False))
+
+
+def payout_ids(session: Session, account_id: str, day: date) -> tuple[str, str]:
+    """The ids a close gives the account's payout entry and payment for that day."""
+    database = backend(session)
+    account = sa.literal(account_id, sa.Uuid(as_uuid=False))
+    return tuple(
+        session.execute(
+            sa.select(*(_payout_id(what, database, account, day) for what in ("payout", "payment")))
+        ).one()
+    )

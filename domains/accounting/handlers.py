@@ -10,18 +10,13 @@ from zoneinfo import ZoneInfo
 from ates.database import utcnow
 from ates.settings import current_settings
 from domains.accounting import accounts, ledger, pricing
-from domains.accounting.rules import split_jira_id
-from outbox import consumer
+from outbox import consumer, registry
+from outbox.contracts.titles import split_jira_id
 
 c = consumer("accounting")
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 
 
 # Where each event names a parrot: the ledger account it will write.
@@ -45,12 +40,12 @@ def company_timezone() -> ZoneInfo:
     return ZoneInfo(current_settings().timezone)
 
 
-def _account_changed(session, event):
+def when_account_changed_keep_it(session, event):
     accounts.record_account(session, event.data, utcnow())
 
 
 for _name in ACCOUNT_EVENTS:
-    c.handles(_name, versions=(1,))(_account_changed)
+    c.handles(_name, versions=(1,))(when_account_changed_keep_it)
 
 
 @c.handles("task.created", versions=(1, 2))
@@ -61,54 +56,35 @@ def when_task_created_price_it(session, event):
     else:
         title, jira_id = data["title"], data["jira_id"]
     pricing.describe_task(session, data["public_id"], title, jira_id, event.event_version, now)
-    accounts.open_ledger_account(session, data["created_by"], now)
+    accounts.open_ledger_accounts(session, [data["created_by"]], now)
 
 
 @c.handles("task.added", versions=(1,))
 def when_task_added_price_it(session, event):
     now = utcnow()
-    pricing.see_task(session, event.data["public_id"], now)
-    accounts.open_ledger_account(session, event.data["added_by"], now)
+    pricing.see_tasks(session, [event.data["public_id"]], now)
+    accounts.open_ledger_accounts(session, [event.data["added_by"]], now)
 
 
 @c.handles_in_bulk("task.assigned", versions=(1,))
-def when_tasks_assigned_charge_the_fees(session, events):
+def when_task_assigned_charge_the_fee(session, events):
     """A whole delivery at once: a Reassign of 100,000 tasks arrives in batches of hundreds."""
-    timezone, now = company_timezone(), utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        assignments = [
-            ledger.Assignment(
-                cause_id=e.event_id,
-                task_id=e.data["public_id"],
-                assignee=e.data["assignee"],
-                assigned_at=datetime.fromisoformat(e.data["assigned_at"]),
-            )
-            for e in events
-        ]
-        ledger.charge_assign_fees(session, assignments, timezone, now)
-        return
-    for event in events:
-        data = event.data
-        ledger.charge_assign_fee(
-            session,
-            task_id=data["public_id"],
-            assignee=data["assignee"],
-            cause_id=event.event_id,
-            assigned_at=datetime.fromisoformat(data["assigned_at"]),
-            timezone=timezone,
-            now=now,
-        )
+    assignments = [_task_entry(event, "assigned_at") for event in events]
+    ledger.charge_assign_fees(session, assignments, company_timezone(), utcnow())
 
 
 @c.handles("task.completed", versions=(1,))
 def when_task_completed_credit_the_reward(session, event):
+    completion = _task_entry(event, "completed_at")
+    ledger.credit_completion_rewards(session, [completion], company_timezone(), utcnow())
+
+
+def _task_entry(event, when: str) -> ledger.TaskEntry:
+    """The fee or reward an event causes: for the task's assignee, dated when it happened."""
     data = event.data
-    ledger.credit_completion_reward(
-        session,
+    return ledger.TaskEntry(
+        cause_id=event.event_id,
         task_id=data["public_id"],
         assignee=data["assignee"],
-        cause_id=event.event_id,
-        completed_at=datetime.fromisoformat(data["completed_at"]),
-        timezone=company_timezone(),
-        now=utcnow(),
+        happened_at=datetime.fromisoformat(data[when]),
     )

@@ -8,9 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.accounting.rules import Price, dollars
+from domains.accounting.rules import DAY_TOTALS, Price, dollars
 from domains.accounting.tables import (
-    DAY_TOTAL_COLUMNS,
     day_close_payouts,
     day_closes,
     ledger_accounts,
@@ -111,7 +110,7 @@ def _totals_query(start: date, end: date):
     return (
         sa.select(
             totals_table.c.billing_day,
-            *(total(column) for column in DAY_TOTAL_COLUMNS),
+            *(total(column) for column in DAY_TOTALS),
         )
         .where(totals_table.c.billing_day.between(start, end))
         .group_by(totals_table.c.billing_day)

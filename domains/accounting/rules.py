@@ -1,16 +1,28 @@
-"""Accounting's pure rules: prices, Jira ids in old titles, billing days. No database here."""
+"""Accounting's pure rules: prices, entry signs, day totals, billing days,
+money shown as dollars. No database here."""
 
 import random
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 ASSIGN_FEE_DOLLARS = (10, 20)
 COMPLETION_REWARD_DOLLARS = (20, 40)
-JIRA_IN_TITLE = re.compile(r"\s*\[\s*([A-Z][A-Z0-9]*-[0-9]+)\s*\]\s*")
 
 _draw = random.SystemRandom()
+
+# The sign of each kind of ledger entry: a fee and a payout take from the parrot's balance, a
+# reward adds to it.
+SIGN = {"assign_fee": -1, "completion_reward": 1, "payout": -1}
+# The company's total of the day that each kind of entry adds its size to (kept positive, as the
+# business reads them), beside the count of entries.
+DAY_TOTAL_OF_KIND = {
+    "assign_fee": "fees_charged",
+    "completion_reward": "rewards_paid",
+    "payout": "payouts",
+}
+DAY_TOTALS = (*DAY_TOTAL_OF_KIND.values(), "entries")
 
 
 @dataclass(frozen=True)
@@ -27,13 +39,20 @@ def draw_price() -> Price:
     )
 
 
-def split_jira_id(title: str) -> tuple[str, str | None]:
-    """`[UBERPOP-42] Feed the parrots` -> (`Feed the parrots`, `UBERPOP-42`) for task.created v1."""
-    match = JIRA_IN_TITLE.search(title)
-    if not match:
-        return title.strip(), None
-    rest = (title[: match.start()] + " " + title[match.end() :]).strip()
-    return (rest or title.strip()), match.group(1)
+def entry_amount(kind: str, cents):
+    """The amount an entry of this kind records for a price or payout of `cents` (a number, or
+    a column in SQL): fees and payouts negative, rewards positive."""
+    return SIGN[kind] * cents
+
+
+def day_totals_of(entries: Iterable[tuple[date, str, int]]) -> dict[date, dict[str, int]]:
+    """What new entries (billing day, kind, signed amount) add to their days' totals."""
+    days: dict[date, dict[str, int]] = {}
+    for day, kind, amount in entries:
+        totals = days.setdefault(day, dict.fromkeys(DAY_TOTALS, 0))
+        totals[DAY_TOTAL_OF_KIND[kind]] += SIGN[kind] * amount
+        totals["entries"] += 1
+    return days
 
 
 def billing_day_of(moment: datetime, timezone: str | ZoneInfo) -> date:

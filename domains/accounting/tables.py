@@ -85,7 +85,6 @@ day_totals = sa.Table(
     sa.Column("entries", sa.Integer, nullable=False),
     schema="accounting",
 )
-DAY_TOTAL_COLUMNS = ("fees_charged", "rewards_paid", "payouts", "entries")
 
 # A billing day once its close has run: later entries dated that day go to the next open day.
 day_closes = sa.Table(

@@ -5,7 +5,6 @@ keep their highest version, a task's title comes from its newest task.created ve
 completion and price are set once, ledger entries are inserted once by entry id.
 """
 
-import re
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -14,23 +13,17 @@ import sqlalchemy as sa
 from domains.analytics.clock import local_day
 from domains.analytics.tables import accounts, balances, ledger_entries, tasks
 from domains.analytics.upsert import add_to, insert_new, lock_in_order, upsert
-from outbox import consumer
+from outbox import consumer, registry
+from outbox.contracts.titles import split_jira_id
 
 c = consumer("analytics")
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 ACCOUNT_FIELDS = ("login", "full_name", "role", "active", "version")
-# v1 titles carry the Jira id in brackets, e.g. "[UBERPOP-42] Feed the parrots".
-JIRA_IN_TITLE = re.compile(r"\s*\[\s*([A-Z][A-Z0-9]*-[0-9]+)\s*\]\s*")
 
 
-def remember_account(session, event):
+def when_account_changed_remember_it(session, event):
     data = event.data
     upsert(
         session,
@@ -43,20 +36,11 @@ def remember_account(session, event):
 
 
 for _name in ACCOUNT_EVENTS:
-    c.handles(_name, versions=(1,))(remember_account)
-
-
-def split_jira_id(title: str) -> tuple[str, str | None]:
-    """A v1 title without its bracketed Jira id, and the id (None when there is none)."""
-    match = JIRA_IN_TITLE.search(title)
-    if match is None:
-        return title, None
-    rest = (title[: match.start()] + " " + title[match.end() :]).strip()
-    return rest or title, match.group(1)
+    c.handles(_name, versions=(1,))(when_account_changed_remember_it)
 
 
 @c.handles("task.created", versions=(1, 2))
-def remember_task_title(session, event):
+def when_task_created_remember_the_title(session, event):
     data = event.data
     if event.event_version == 1:
         title, jira_id = split_jira_id(data["title"])
@@ -80,7 +64,7 @@ def remember_task_title(session, event):
 
 
 @c.handles("task.completed", versions=(1,))
-def remember_completion(session, event):
+def when_task_completed_remember_it(session, event):
     data = event.data
     completed_at = datetime.fromisoformat(data["completed_at"])
     upsert(
@@ -102,7 +86,7 @@ def remember_completion(session, event):
 
 
 @c.handles("task.priced", versions=(1,))
-def remember_price(session, event):
+def when_task_priced_remember_the_reward(session, event):
     data = event.data
     upsert(
         session,
@@ -127,7 +111,7 @@ def lock_the_rows_written_by_others_too(session, events):
 
 
 @c.handles_in_bulk("ledger_entry.recorded", versions=(1,))
-def remember_ledger_entries(session, events):
+def when_ledger_entry_recorded_remember_it(session, events):
     """A whole delivery in one statement: a Reassign brings entries by the thousand."""
     rows = {
         event.data["entry_id"]: {

@@ -71,6 +71,25 @@ def parrots_in_the_red(session: Session, day: date) -> int:
 
 
 @dataclass(frozen=True)
+class InTheRed:
+    account: str
+    name: str | None  # None until auth's account event arrives
+    balance: int  # cents, negative
+
+
+def who_is_in_the_red(session: Session, day: date) -> list[InTheRed]:
+    """The parrots with a negative balance at the end of a day, deepest first."""
+    at_day = _balances_at(day).subquery()
+    rows = session.execute(
+        sa.select(at_day.c.account, accounts.c.full_name, at_day.c.balance)
+        .outerjoin(accounts, accounts.c.public_id == at_day.c.account)
+        .where(at_day.c.balance < 0)
+        .order_by(at_day.c.balance, accounts.c.full_name)
+    )
+    return [InTheRed(account, name, int(balance)) for account, name, balance in rows]
+
+
+@dataclass(frozen=True)
 class ExpensiveTask:
     public_id: str
     title: str | None
@@ -163,12 +182,16 @@ def most_expensive_by_day(
 class Today:
     day: date
     earnings: int
-    parrots_in_the_red: int
+    in_the_red: list[InTheRed]
     most_expensive_today: ExpensiveTask | None
     most_expensive_this_week: ExpensiveTask | None
     most_expensive_this_month: ExpensiveTask | None
     week: tuple[date, date]
     month: tuple[date, date]
+
+    @property
+    def parrots_in_the_red(self) -> int:
+        return len(self.in_the_red)
 
 
 def today_figures(session: Session, today: date) -> Today:
@@ -177,7 +200,7 @@ def today_figures(session: Session, today: date) -> Today:
     return Today(
         day=today,
         earnings=management_earnings(session, today),
-        parrots_in_the_red=parrots_in_the_red(session, today),
+        in_the_red=who_is_in_the_red(session, today),
         most_expensive_today=most_expensive_task(session, today, today),
         most_expensive_this_week=most_expensive_task(session, *week),
         most_expensive_this_month=most_expensive_task(session, *month),

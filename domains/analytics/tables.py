@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ates.database import UTCDateTime, metadata
 
 Id = sa.Uuid(as_uuid=False)
+Cents = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # a year of a big company fits
 
 accounts = sa.Table(
     "analytics_accounts",
@@ -38,7 +39,7 @@ tasks = sa.Table(
     sa.Column("completed_at", UTCDateTime, nullable=True),
     sa.Column("completed_day", sa.Date, nullable=True),  # local, in the company's time zone
     # From task.priced, in cents.
-    sa.Column("completion_reward", sa.Integer, nullable=True),
+    sa.Column("completion_reward", Cents, nullable=True),
     # The most expensive task of a period: a range on the day, then the highest reward.
     sa.Index("ix_analytics_tasks_completed_day_reward", "completed_day", "completion_reward"),
     schema="analytics",
@@ -50,7 +51,7 @@ ledger_entries = sa.Table(
     sa.Column("entry_id", Id, primary_key=True),
     sa.Column("account", Id, nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),  # assign_fee, completion_reward, payout
-    sa.Column("amount", sa.Integer, nullable=False),  # signed cents, as it moves the balance
+    sa.Column("amount", Cents, nullable=False),  # signed cents, as it moves the balance
     sa.Column("billing_day", sa.Date, nullable=False),
     sa.Column("task", Id, nullable=True),
     # Earnings per day (fees and rewards of a range of days), and entries dated after a day.
@@ -65,6 +66,6 @@ balances = sa.Table(
     "analytics_balances",
     metadata,
     sa.Column("account", Id, primary_key=True),
-    sa.Column("balance", sa.Integer, nullable=False),
+    sa.Column("balance", Cents, nullable=False),
     schema="analytics",
 )

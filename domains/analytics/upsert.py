@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.database import insert
+from ates.backend import backend
 
 
 def insert_new(
@@ -14,7 +14,7 @@ def insert_new(
     """Insert the rows whose key is not taken yet; return `returning` of those it inserted."""
     if not rows:
         return []
-    statement = insert(session, table).on_conflict_do_nothing(index_elements=list(key))
+    statement = backend(session).insert(table).on_conflict_do_nothing(index_elements=list(key))
     if not returning:
         session.execute(statement, rows)
         return []
@@ -24,7 +24,7 @@ def insert_new(
 def add_to(session: Session, table: sa.Table, key: str, column: str, amounts: dict) -> None:
     """Add amounts to a column, row by key (created at 0), locking rows in key order."""
     if amounts:
-        statement = insert(session, table)
+        statement = backend(session).insert(table)
         statement = statement.on_conflict_do_update(
             index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
         )
@@ -35,7 +35,8 @@ def lock_in_order(session: Session, table: sa.Table, key: str, rows: list[dict],
     """Insert the rows whose key is new and lock every one, all in key order, in one statement
     (setting `touch` to itself locks an existing row and changes nothing)."""
     if rows:
-        statement = insert(session, table).values(sorted(rows, key=lambda row: row[key]))
+        rows = sorted(rows, key=lambda row: row[key])
+        statement = backend(session).insert(table).values(rows)
         session.execute(
             statement.on_conflict_do_update(index_elements=[key], set_={touch: table.c[touch]})
         )
@@ -51,7 +52,7 @@ def upsert(
     when: Callable[[sa.Table, object], sa.ColumnElement] | None = None,
 ) -> None:
     """Insert the row; on a taken key set the `update` columns where `when(table, new)` holds."""
-    statement = insert(session, table).values(**values)
+    statement = backend(session).insert(table).values(**values)
     update = list(update)
     if not update:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))

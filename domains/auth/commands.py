@@ -15,10 +15,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from ates.database import insert, utcnow
+from ates.backend import backend
+from ates.database import utcnow
 from domains.auth import queries
 from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
-from domains.auth.tables import ROLES, accounts, login_failures, login_sessions
+from domains.auth.tables import LANGUAGES, ROLES, accounts, login_failures, login_sessions
 from outbox import publish
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -116,6 +117,16 @@ def deactivate(session: Session, public_id: str) -> Account:
 def reactivate(session: Session, public_id: str) -> Account:
     """Let a deactivated account back in; publishes account.reactivated."""
     return _change(session, public_id, "account.reactivated", active=True)
+
+
+def choose_language(session: Session, public_id: str, language: str | None) -> None:
+    """The interface language of the account (None: the browser's); no other domain needs it."""
+    if language is not None and language not in LANGUAGES:
+        raise AccountError({"language": f"Choose one of {', '.join(LANGUAGES)}."})
+    _require(session, public_id)
+    session.execute(
+        sa.update(accounts).where(accounts.c.public_id == public_id).values(language=language)
+    )
 
 
 def set_password(session: Session, public_id: str, password: str) -> None:
@@ -238,7 +249,9 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 
 def _count_failure(session: Session, login: str, now: datetime) -> None:
-    statement = insert(session, login_failures).values(login=login, failures=1, last_failed_at=now)
+    statement = (
+        backend(session).insert(login_failures).values(login=login, failures=1, last_failed_at=now)
+    )
     stale = login_failures.c.last_failed_at < now - FAILURE_WINDOW
     session.execute(
         statement.on_conflict_do_update(

@@ -24,6 +24,7 @@ class Account:
     role: str
     active: bool
     version: int
+    language: str | None = None  # the interface language chosen; not part of any event
 
     def as_event_data(self) -> dict:
         return {
@@ -45,6 +46,7 @@ COLUMNS = (
     accounts.c.role,
     accounts.c.active,
     accounts.c.version,
+    accounts.c.language,
 )
 
 

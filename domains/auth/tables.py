@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from ates.database import UTCDateTime, metadata
 
 ROLES = ("admin", "manager", "accountant", "worker")
+LANGUAGES = ("en", "ru")
 
 accounts = sa.Table(
     "accounts",
@@ -22,6 +23,8 @@ accounts = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The interface language the parrot chose ("en", "ru"); None: the browser's.
+    sa.Column("language", sa.String(8), nullable=True),
     sa.CheckConstraint("role IN ('admin', 'manager', 'accountant', 'worker')", name="role"),
     schema="auth",
 )

@@ -5,6 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from ates.database import utcnow
 from domains.sender.mailer import Mailer
 from domains.sender.message import payout_email, subject
@@ -17,9 +18,11 @@ def email_payout(session: Session, payment: dict, mailer: Mailer, sender: str) -
     # concurrent delivery waits, then skips. Only a crash between the SMTP server's accept and
     # the commit sends twice.
     row = session.execute(
-        sa.select(emails.c.status, emails.c.attempts)
-        .where(emails.c.payment_id == payment["payment_id"])
-        .with_for_update()
+        backend(session).for_update(
+            sa.select(emails.c.status, emails.c.attempts).where(
+                emails.c.payment_id == payment["payment_id"]
+            )
+        )
     ).one_or_none()
     if row is not None and row.status == "sent":
         return False

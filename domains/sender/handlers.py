@@ -19,6 +19,6 @@ def _note_failure(session, event, error: str) -> None:
 
 
 @sender.handles("payment.made", versions=(1,), on_failure=_note_failure)
-def email_the_payout(session, event) -> None:
+def when_payment_made_email_the_parrot(session, event) -> None:
     settings = current_settings()
     commands.email_payout(session, event.data, mailer_for(settings), settings.mail_sender)

@@ -6,7 +6,6 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.sender.message import dollars
 from domains.sender.tables import emails
 
 
@@ -22,10 +21,6 @@ class SentEmail:
     last_error: str | None
     last_attempt_at: datetime
     sent_at: datetime | None
-
-    @property
-    def amount_dollars(self) -> str:
-        return dollars(self.amount)
 
 
 def recent_emails(session: Session, limit: int = 100) -> list[SentEmail]:

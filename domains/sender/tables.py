@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from ates.database import UTCDateTime, metadata
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Cents = BigId
 
 # queued: recorded, its send under way in the same transaction; then sent, or failed (retried).
 STATUSES = ("queued", "sent", "failed")
@@ -17,7 +18,7 @@ emails = sa.Table(
     sa.Column("account", sa.Uuid(as_uuid=False), nullable=False),
     sa.Column("recipient", sa.String(320), nullable=False),
     sa.Column("subject", sa.String(200), nullable=False),
-    sa.Column("amount", sa.Integer, nullable=False),  # cents
+    sa.Column("amount", Cents, nullable=False),  # cents
     sa.Column("billing_day", sa.Date, nullable=False),
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),

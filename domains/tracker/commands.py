@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import Backend, backend
 from ates.database import UTCDateTime, utcnow
 from domains.tracker.tables import (
     DESCRIPTION_MAX,
@@ -21,12 +22,12 @@ from domains.tracker.tables import (
     task_assignments,
     tasks,
 )
-from outbox import publish, publish_events
-from outbox.publish import events_of_one_shape, publish_from
+from outbox import publish
+from outbox.publish import publish_from
 
 PRODUCER = "tracker"
 JIRA_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]+$")
-# Any constant bigint works; it names "the shuffle" among PostgreSQL's advisory locks.
+# Any constant bigint works; it names "the shuffle" among the transaction locks.
 REASSIGN_LOCK = 0x7472_6163_6B65_72  # "tracker"
 
 
@@ -163,12 +164,11 @@ def reassign_open_tasks(session: Session, by: str | None = None) -> int:
     The press is kept (who, when, how many) and every moved task's new assignment with it, so a
     task's page can say which Reassign gave it to whom.
 
-    One shuffle at a time: PostgreSQL waits on a transaction-scoped advisory lock; SQLite's
-    transactions already hold the write lock from their start (BEGIN IMMEDIATE).
+    One shuffle at a time (the backend's transaction lock). The shuffle and its events are one
+    UPDATE feeding one INSERT: no 100,000 rows through Python where the database can help it.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(REASSIGN_LOCK)))
+    database = backend(session)
+    database.lock(session, REASSIGN_LOCK)
     if not session.scalar(sa.select(sa.exists().where(eligible()))):
         if session.scalar(sa.select(sa.exists().where(tasks.c.status == OPEN))):
             raise NoEligibleAssignee(
@@ -182,38 +182,22 @@ def reassign_open_tasks(session: Session, by: str | None = None) -> int:
         .values(pressed_by=by, pressed_at=now, moved=0)
         .returning(reassigns.c.id)
     )
-    if postgres:
-        # The shuffle and its events in one statement: no 100,000 rows through Python.
-        moved_cte = _reassign_statement(postgres).cte("moved")
+    with database.modified(session, _reassign_statement(database), "moved") as moved_rows:
         moved = publish_from(
             session,
             "task.assigned",
             1,
             producer=PRODUCER,
-            source=moved_cte,
-            key=moved_cte.c.public_id,
+            source=moved_rows,
+            key=moved_rows.c.public_id,
             data={
-                "public_id": moved_cte.c.public_id,
-                "assignee": moved_cte.c.assignee,
-                "assignment": moved_cte.c.assignment,
+                "public_id": moved_rows.c.public_id,
+                "assignee": moved_rows.c.assignee,
+                "assignment": moved_rows.c.assignment,
                 "assigned_at": sa.literal(now.isoformat()),
             },
             event_time=now,  # one shuffle, one moment
         )
-    else:
-        rows = session.execute(_reassign_statement(postgres)).all()
-        at = now.isoformat()
-        assigned = (
-            (task, {"public_id": task, "assignee": assignee, "assignment": n, "assigned_at": at})
-            for task, assignee, n in rows
-        )
-        publish_events(
-            session,
-            events_of_one_shape(
-                "task.assigned", 1, producer=PRODUCER, items=assigned, event_time=now
-            ),  # one shuffle, one moment
-        )
-        moved = len(rows)
     _keep_the_press(session, press, moved, now)
     return moved
 
@@ -235,7 +219,7 @@ def _keep_the_press(session: Session, press: int, moved: int, now: datetime) -> 
     )
 
 
-def _reassign_statement(postgres: bool):
+def _reassign_statement(database: Backend):
     """One UPDATE: number the pool, draw a number per open task, join the two.
 
     The draw lives in a MATERIALIZED CTE so random() runs exactly once per task: a scalar random
@@ -254,12 +238,8 @@ def _reassign_statement(postgres: bool):
     # The pool's size is one value for the statement (counted in the same snapshot as the pool);
     # random() is evaluated for every task row.
     pool_size = sa.select(sa.func.count()).select_from(pool).scalar_subquery()
-    if postgres:
-        number = sa.cast(sa.func.floor(sa.func.random() * pool_size), sa.Integer)
-    else:  # SQLite's random() is a signed 64-bit integer
-        number = sa.func.abs(sa.func.random() % pool_size)
     draw = (
-        sa.select(tasks.c.id, number.label("n"))
+        sa.select(tasks.c.id, database.random_below(pool_size).label("n"))
         .where(tasks.c.status == OPEN)
         .cte("draw")
         .prefix_with("MATERIALIZED")

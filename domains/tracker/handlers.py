@@ -7,27 +7,22 @@ of times; the pool always ends at the newest version seen.
 
 from sqlalchemy.orm import Session
 
-from ates.database import insert
+from ates.backend import backend
 from domains.tracker.tables import assignees
-from outbox import Event, consumer
+from outbox import Event, consumer, registry
 
 tracker = consumer("tracker")
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 FIELDS = ("login", "full_name", "role", "active", "version")
 
 
-def keep_newest_account(session: Session, event: Event) -> None:
+def when_account_changed_keep_the_newest(session: Session, event: Event) -> None:
     """Insert the account, or replace ours if the event's version is higher."""
     data = event.data
     row = {"public_id": data["public_id"]} | {name: data[name] for name in FIELDS}
-    statement = insert(session, assignees).values(row)
+    statement = backend(session).insert(assignees).values(row)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[assignees.c.public_id],
@@ -38,4 +33,4 @@ def keep_newest_account(session: Session, event: Event) -> None:
 
 
 for _name in ACCOUNT_EVENTS:
-    tracker.handles(_name, versions=(1,))(keep_newest_account)
+    tracker.handles(_name, versions=(1,))(when_account_changed_keep_the_newest)

@@ -14,7 +14,7 @@ from ates.database import utcnow
 from domains.accounting.rules import dollars
 from domains.accounting.tables import priced_tasks
 from outbox import publish
-from tests.integration.accounting_streams import new_id, rows, work
+from tests.integration.accounting.streams import new_id, rows, work
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ def test_an_admin_reads_the_analytics_figures_and_a_worker_gets_403(
     page.locator("nav").get_by_role("link", name="Analytics").click()
     page.wait_for_url(f"{live_server.url}/analytics/")
     snap(page, "analytics")
-    assert page.text_content("#earnings-today") == "1$"
+    assert page.text_content("#earnings-today") == "$1.00"
     assert page.text_content("#parrots-in-the-red") == "2"
     assert "Feed the parrots" in page.text_content("#most-expensive-today")
     assert "Kesha Popugaev" in page.text_content("#most-expensive-today")
@@ -36,8 +36,8 @@ def test_an_admin_reads_the_analytics_figures_and_a_worker_gets_403(
     page.wait_for_url(f"**/analytics/?start={first}&end={today}")
     snap(page, "range")
     rewards = page.locator("#most-expensive-by-day .reward").all_text_contents()
-    assert rewards == ["28$", "38$", "30$", "39$"]  # newest day first
-    assert "39$" in page.text_content("#most-expensive-range")
+    assert rewards == ["$28.00", "$38.00", "$30.00", "$39.00"]  # newest day first
+    assert "$39.00" in page.text_content("#most-expensive-range")
     assert page.locator("#earnings-chart rect.bar").count() == 4
 
     page.fill("input[name=start]", str(today))

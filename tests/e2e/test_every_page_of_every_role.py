@@ -54,6 +54,16 @@ def accessibility_violations(page) -> list[str]:
     ]
 
 
+def read_well(page, where: str, width: int) -> list[str]:
+    """Save the page's screenshot; what keeps it from reading well at this width."""
+    snap(page, where.split(" ", 1)[1].strip("/").replace("/", "_")[:40] or "home")
+    problems = [f"{where}: {violation}" for violation in accessibility_violations(page)]
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if wide > width:
+        problems.append(f"{where}: scrolls sideways ({wide} px wide)")
+    return problems
+
+
 def pages_of(page, base: str, task_page: str) -> list[str]:
     """The home page, every page its links lead to, a task's page, and a page that is not."""
     page.goto(f"{base}/")
@@ -74,6 +84,7 @@ def test_every_page_of_the_role_reads_well_on_a_desktop_and_a_phone(
         watch_for_errors(page, problems, who=f"{login}@{width}")
         page.snap_prefix, page.snap_count = f"every-page-{login}-{device}", 0
         page.goto(f"{live_server.url}/login")
+        problems += read_well(page, f"{login}@{width} /login", width)
         page.fill("#login", login)
         page.fill("#password", PASSWORDS[login])
         page.click("button[type=submit]")
@@ -81,11 +92,7 @@ def test_every_page_of_the_role_reads_well_on_a_desktop_and_a_phone(
         for path in pages_of(page, live_server.url, demo_company):
             page.goto(f"{live_server.url}{path}")
             page.wait_for_load_state("networkidle")
-            snap(page, path.strip("/").replace("/", "_")[:40] or "home")
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            if wide > width:
-                problems.append(f"{login}@{width} {path}: scrolls sideways ({wide} px wide)")
-            problems += [f"{login}@{width} {path}: {v}" for v in accessibility_violations(page)]
+            problems += read_well(page, f"{login}@{width} {path}", width)
         context.close()
     assert problems == [], "\n".join(problems)
 

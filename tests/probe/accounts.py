@@ -2,15 +2,13 @@
 
 import threading
 
-from outbox import consumer
+from ates.bootstrap import load_schemas
+from outbox import consumer, registry
 
-ACCOUNT_EVENTS = (
-    "account.created",
-    "account.updated",
-    "account.role_changed",
-    "account.deactivated",
-    "account.reactivated",
-)
+load_schemas(registry)  # the account events' names come from their schemas
+
+# Every account event carries the whole account: one handler for all of them.
+ACCOUNT_EVENTS = registry.names("account")
 
 SEEN: list[tuple[str, dict]] = []  # (event name, data) in the order handled
 _lock = threading.Lock()

@@ -6,7 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ates.settings import load_settings
-from domains.accounting.rules import billing_day_of, dollars, draw_price, split_jira_id
+from domains.accounting.rules import (
+    billing_day_of,
+    day_totals_of,
+    dollars,
+    draw_price,
+    entry_amount,
+)
 from domains.accounting.schedule import (
     RETRY_SECONDS,
     close_time,
@@ -14,6 +20,7 @@ from domains.accounting.schedule import (
     next_close,
     start_scheduler,
 )
+from outbox.contracts.titles import split_jira_id
 
 
 @pytest.mark.parametrize(
@@ -35,6 +42,26 @@ def test_a_price_is_whole_dollars_in_cents_within_its_ranges():
     prices = [draw_price() for _ in range(500)]
     assert {p.assign_fee for p in prices} == {d * 100 for d in range(10, 21)}
     assert {p.completion_reward for p in prices} == {d * 100 for d in range(20, 41)}
+
+
+def test_a_fee_and_a_payout_take_from_the_balance_and_a_reward_adds_to_it():
+    assert entry_amount("assign_fee", 1500) == -1500
+    assert entry_amount("completion_reward", 3000) == 3000
+    assert entry_amount("payout", 2500) == -2500
+
+
+def test_the_day_totals_count_each_kind_positive_on_its_own_day():
+    day, next_day = date(2026, 11, 25), date(2026, 11, 26)
+    entries = [
+        (day, "assign_fee", -1500),
+        (day, "assign_fee", -1000),
+        (day, "completion_reward", 3000),
+        (next_day, "payout", -500),
+    ]
+    assert day_totals_of(entries) == {
+        day: {"fees_charged": 2500, "rewards_paid": 3000, "payouts": 0, "entries": 3},
+        next_day: {"fees_charged": 0, "rewards_paid": 0, "payouts": 500, "entries": 1},
+    }
 
 
 def test_the_billing_day_is_the_calendar_day_in_the_company_time_zone():

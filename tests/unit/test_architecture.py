@@ -13,3 +13,31 @@ def test_domains_meet_only_through_the_outbox():
         [str(lint_imports), "--config", "setup.cfg"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# What only ates/backend.py may say: the forms in which PostgreSQL and SQLite differ.
+BACKEND_ONLY = (
+    "dialect.name",
+    "is_sqlite",
+    "postgresql.insert",
+    "sqlite.insert",
+    "with_for_update",
+    "pg_advisory",
+    "json_to_recordset",
+    "json_each",
+    "unnest(",
+    "date_trunc",
+    "gen_random_uuid",
+    "jsonb_build_object",
+)
+
+
+def test_no_domain_outbox_or_web_module_branches_on_the_database():
+    found = [
+        f"{path.relative_to(ROOT)}: {word}"
+        for package in ("domains", "outbox", "web")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for word in BACKEND_ONLY
+        if word in path.read_text()
+    ]
+    assert found == []

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from domains.analytics import queries
 from web import navigation
 from web.access import allow
-from web.analytics.present import dollars, earnings_chart, range_label
+from web.analytics.present import earnings_chart, range_label
 from web.htmx import page_or_fragment
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
@@ -20,7 +20,7 @@ MAX_RANGE_DAYS = 92
 
 @bp.context_processor
 def helpers():
-    return {"dollars": dollars, "range_label": range_label}
+    return {"range_label": range_label}
 
 
 def company_today() -> date:
@@ -63,7 +63,7 @@ def dashboard():
     """Today's earnings, parrots in the red and most expensive tasks; a range with its chart."""
     today = company_today()
     start, end, errors = parse_range(request.args, today)
-    with current_app.extensions["ates"].db.transaction() as session:
+    with current_app.extensions["ates"].db.reading() as session:
         headline = queries.today_figures(session, today)
         figures = None if errors else queries.range_figures(session, start, end)
     response = page_or_fragment(

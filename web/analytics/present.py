@@ -1,16 +1,9 @@
-"""How analytics figures read on the page: dollars, day labels and the earnings chart."""
+"""How analytics figures read on the page: day labels and the earnings chart."""
 
 from dataclasses import dataclass
 from datetime import date
 
 DASH = "\N{EN DASH}"
-
-
-def dollars(cents: int) -> str:
-    """28$, 28.50$, -12$: whole dollars without cents."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{rest:02d}$" if rest else f"{sign}{whole}$"
 
 
 def day_label(day: date) -> str:
@@ -51,7 +44,7 @@ class Chart:
 
 def earnings_chart(by_day: dict[date, int], width: int = 720, height: int = 240) -> Chart:
     """Bar geometry for an SVG: gains above the zero line, losses below, scaled to fit."""
-    pad_top, pad_bottom, pad_left = 16, 28, 56
+    pad_top, pad_bottom, pad_left = 20, 40, 64  # room for values, day labels, the axis
     top = max([0, *by_day.values()])
     bottom = min([0, *by_day.values()])
     span = (top - bottom) or 1

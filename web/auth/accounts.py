@@ -115,7 +115,7 @@ def reactivate(public_id):
 
 
 def _existing(public_id) -> queries.Account:
-    with _db().transaction() as session:
+    with _db().reading() as session:
         found = queries.account(session, str(public_id))
     if found is None:
         abort(404)

@@ -5,6 +5,7 @@ so ending the session row logs that browser out for good, remember-me cookie inc
 """
 
 from flask import Flask, current_app
+from flask_babel import gettext
 from flask_login import LoginManager, UserMixin
 
 from domains.auth import queries
@@ -19,6 +20,7 @@ class User(UserMixin):
         self.full_name = account.full_name
         self.email = account.email
         self.role = account.role
+        self.language = account.language
         self.active = account.active
         self.session_token = session_token
 
@@ -42,6 +44,7 @@ def init_login(app: Flask) -> LoginManager:
     manager.login_view = "auth.login"
     manager.login_message = "Log in to open that page."
     manager.login_message_category = "info"
+    manager.localize_callback = gettext  # the message in the parrot's language
     # "basic" marks a session from a new address as not fresh instead of dropping it, which
     # keeps remember-me working for parrots whose address changes; "strong" would log them out.
     manager.session_protection = "basic"

@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from outbox import publish
-from outbox.events import Event
+from outbox import publish_events
+from tests.events import event, message
 
 TODAY = date(2026, 3, 3)
 
@@ -22,11 +22,6 @@ def uid(name: str) -> str:
 
 KESHA, GOSHA, RITA, BOSS = uid("kesha"), uid("gosha"), uid("rita"), uid("boss")
 T1, T2, T3, T4, T5, T6, T7 = (uid(f"T{n}") for n in range(1, 8))
-PRODUCERS = {"account": "auth", "task": "tracker", "ledger_entry": "accounting"}
-
-
-def producer_of(name: str) -> str:
-    return "accounting" if name == "task.priced" else PRODUCERS[name.split(".")[0]]
 
 
 @dataclass
@@ -88,16 +83,13 @@ class Stream:
 
     def messages(self) -> list[dict]:
         """The events as broker messages (each with its own event id)."""
-        return [
-            Event(name, version, producer_of(name), data.get("public_id", "k"), data).to_message()
-            for name, version, data in self.events
-        ]
+        return [message(name, version, **data) for name, version, data in self.events]
 
     def publish(self, session) -> None:
         """Into the outbox, for every consumer (accounting reacts to the task events too)."""
-        for name, version, data in self.events:
-            producer = producer_of(name)
-            publish(session, name, version, producer=producer, key="k", data=data)
+        publish_events(
+            session, [event(name, version, **data) for name, version, data in self.events]
+        )
 
     def send_to_analytics(self, runtime) -> None:
         """Straight to the analytics consumer alone, so its figures are exactly the stream's."""

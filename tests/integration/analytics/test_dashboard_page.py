@@ -28,20 +28,21 @@ def test_an_admin_sees_today_s_figures_the_per_day_most_expensive_tasks_and_the_
     response = client.get(f"/analytics/?start={first}&end={today}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert '<dd id="earnings-today">1$</dd>' in page
-    assert '<dd id="parrots-in-the-red">2</dd>' in page
+    assert '<p class="figure mb-0" id="earnings-today">$1.00</p>' in page
+    assert '<p class="figure mb-0" id="parrots-in-the-red">2</p>' in page
+    in_the_red = page.split('id="in-the-red"')[1].split("</table>")[0]
+    assert in_the_red.count("<tr><td>") == 2 and "-$" in in_the_red
     assert "Feed the parrots" in page and "UBERPOP-1" in page and "Kesha Popugaev" in page
     by_day = page[
         page.index('id="most-expensive-by-day"') : page.index('id="most-expensive-range"')
     ]
-    rewards = [part.split("</strong>")[0] for part in by_day.split('class="reward">')[1:]]
-    assert rewards == ["28$", "38$", "30$", "39$"]  # newest day first
-    summary = page.split('<p id="most-expensive-summary">')[1].split("</p>")[0].strip()
-    assert summary == ", ".join(
-        [f"{today - timedelta(days=n):%d.%m} — {reward}" for n, reward in enumerate(rewards)]
-        + [f"{range_label(first, today)} — 39$"]
-    )
-    assert '<strong id="earnings-range">-66$</strong>' in page
+    rewards = [part.split("</td>")[0] for part in by_day.split('class="money reward">')[1:]]
+    assert rewards == ["$28.00", "$38.00", "$30.00", "$39.00"]  # newest day first
+    assert "most-expensive-summary" not in page  # said once, in the table
+    assert f'{range_label(first, today)}</span> — <strong class="reward">$39.00' in page
+    assert '<strong id="earnings-range">-$66.00</strong>' in page
+    table = page.split('id="earnings-table"')[1].split("</table>")[0]
+    assert table.count("<tr><td>") == 4 and "-$54.00" in table and "$15.00" in table
     assert [f'data-cents="{c}"' in page for c in (-2800, 1500, -5400, 100)] == [True] * 4
     assert page.count('<rect class="bar"') == 4
 

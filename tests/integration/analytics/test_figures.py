@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from domains.analytics import queries
 from domains.analytics.tables import accounts, balances, ledger_entries, tasks
-from outbox.consumers import apply_batch
 from outbox.tables import inbox
 from tests.integration.analytics.stream import (
     BALANCES_TODAY,
@@ -64,9 +63,8 @@ def figures(runtime) -> dict:
         }
 
 
-def test_the_dashboard_figures_of_a_built_day_of_events_are_exactly_right(runtime, deliver):
-    four_days().send_to_analytics(runtime)
-    deliver()
+def test_the_dashboard_figures_of_a_built_day_of_events_are_exactly_right(runtime, apply):
+    apply("analytics", *four_days().messages())
     got = figures(runtime)
     assert got["earnings"] == EARNINGS
     assert got["balances"] == BALANCES_TODAY
@@ -92,12 +90,11 @@ def test_the_dashboard_figures_of_a_built_day_of_events_are_exactly_right(runtim
 
 
 def test_payouts_are_not_earnings_and_uncompleted_tasks_are_never_the_most_expensive(
-    runtime, deliver
+    runtime, apply
 ):
     stream = four_days()
     stream.entry(KESHA, "payout", -100, "2026-03-03")
-    stream.send_to_analytics(runtime)
-    deliver()
+    apply("analytics", *stream.messages())
     with runtime.db.transaction() as session:
         assert queries.management_earnings(session, TODAY) == EARNINGS[TODAY]
         assert queries.totals_by_kind(session, TODAY) == {
@@ -111,9 +108,8 @@ def test_payouts_are_not_earnings_and_uncompleted_tasks_are_never_the_most_expen
     assert best.completion_reward == 3900  # not T4's 40$: nobody completed T4
 
 
-def test_task_created_v1_and_v2_both_give_a_title_and_a_jira_id(runtime, deliver):
-    four_days().send_to_analytics(runtime)
-    deliver()
+def test_task_created_v1_and_v2_both_give_a_title_and_a_jira_id(runtime, apply):
+    apply("analytics", *four_days().messages())
     titles = figures(runtime)["titles"]
     assert (T1, "Feed the parrots", "UBERPOP-1") in titles  # v1: split from the title
     assert (T2, "Clean the cage", "UBERPOP-2") in titles  # v2: its own field
@@ -133,7 +129,9 @@ def _reset(runtime) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(seed=st.randoms(use_true_random=False), batch=st.integers(min_value=1, max_value=12))
-def test_the_same_stream_shuffled_and_duplicated_gives_the_same_figures(runtime, seed, batch):
+def test_the_same_stream_shuffled_and_duplicated_gives_the_same_figures(
+    runtime, apply, seed, batch
+):
     _reset(runtime)
     stream = four_days()
     messages = stream.messages()
@@ -142,8 +140,7 @@ def test_the_same_stream_shuffled_and_duplicated_gives_the_same_figures(runtime,
     everything = messages + seed.sample(messages, k=len(messages) // 2) + copies
     seed.shuffle(everything)
     for start in range(0, len(everything), batch):
-        outcome = apply_batch(runtime.db, "analytics", everything[start : start + batch])
-        assert outcome.failed == [] and outcome.dead == 0
+        apply("analytics", *everything[start : start + batch])
     got = figures(runtime)
     assert got["earnings"] == EARNINGS and got["balances"] == BALANCES_TODAY
     with runtime.db.transaction() as session:  # the running balances agree with the entries

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domains.analytics.clock import days, local_day, this_month, this_week
-from domains.analytics.handlers import split_jira_id
+from outbox.contracts.titles import split_jira_id
 
 
 @pytest.mark.parametrize(

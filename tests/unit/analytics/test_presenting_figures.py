@@ -5,19 +5,9 @@ from datetime import date
 import pytest
 
 from web.analytics import MAX_RANGE_DAYS, parse_range
-from web.analytics.present import DASH, dollars, earnings_chart, range_label
+from web.analytics.present import DASH, earnings_chart, range_label
 
 TODAY = date(2026, 3, 3)
-
-
-def test_amounts_read_as_dollars():
-    assert [dollars(c) for c in (2800, 3850, -1200, 0, 5)] == [
-        "28$",
-        "38.50$",
-        "-12$",
-        "0$",
-        "0.05$",
-    ]
 
 
 def test_periods_read_like_the_business_writes_them():

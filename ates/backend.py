@@ -1,0 +1,257 @@
+"""Where PostgreSQL and SQLite differ, and nowhere else: chosen once with the engine.
+
+Every domain writes one statement for both databases and asks its session's backend
+(`backend(session)`) for the pieces that differ: an INSERT that offers ON CONFLICT, `IN` over
+hundreds of ids, rows sent as one JSON text and read as a table, a bulk insert, a row lock, a
+transaction-scoped lock, a random draw per row, a minute bucket, a JSON object built in SQL and
+the rows of a data-modifying statement used as the source of the next one.
+
+PostgreSQL gets the set-based forms measured in docs/benchmarks.md; SQLite (the embedded
+default, one writer at a time) gets the plain forms it supports.
+"""
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def array_literal(values) -> str:
+    """A PostgreSQL array of ids or integers as one text, '{1,2,3}', for `CAST(:p AS type[])`.
+
+    psycopg adapts a Python list element by element in Python (~0.1 ms per 1,000 items); the
+    server parses the text at once. Only for values without commas, quotes or braces.
+    """
+    return "{" + ",".join(str(value) for value in values) + "}"
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC time")
+        return value.isoformat()
+    if isinstance(value, date | uuid.UUID):
+        return str(value)
+    return value
+
+
+class PostgreSQL:
+    name = "postgresql"
+    # Pages read in autocommit: no BEGIN and COMMIT round trips.
+    reading_options = {"isolation_level": "AUTOCOMMIT"}
+    snapshot_options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+    def insert(self, table: sa.Table):
+        return postgresql.insert(table)
+
+    def among(self, column, values, item_type, name: str = "ids"):
+        """`column IN (values)` for hundreds of ids: one array literal, parsed once.
+
+        Not `column = ANY(CAST(:ids AS type[]))`: array input is only a stable function, so the
+        planner never folds that cast into a constant, and where it applies the condition as a
+        filter it parses the whole list again for every row it visits (a consumer's inbox check
+        took 7-64 s per batch of 500 that way). `IN (SELECT unnest(...))` parses it once.
+        """
+        array = sa.cast(
+            sa.bindparam(name, array_literal(values), type_=sa.Text), postgresql.ARRAY(item_type)
+        )
+        return column.in_(sa.select(sa.func.unnest(array)))
+
+    def records(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict], name: str):
+        """Rows as a table `name(columns)`: one JSON text read by `json_to_recordset`.
+
+        executemany would send one INSERT per row (100,000 for a big Reassign), a multi-row
+        VALUES hits the parameter limit, and psycopg adapts Python lists element by element.
+        """
+        text = json.dumps(
+            [{key: _json_value(row[key]) for key in columns} for row in rows], default=str
+        )
+        function = sa.func.json_to_recordset(sa.cast(sa.bindparam(name, text), sa.JSON))
+        return function.table_valued(
+            *(sa.column(key, type_) for key, type_ in columns.items())
+        ).render_derived(name=name, with_types=True)
+
+    def insert_rows(self, session: Session, table: sa.Table, rows: list[dict]) -> None:
+        """Many rows in one INSERT ... SELECT from one JSON text."""
+        if len(rows) < 2:
+            if rows:
+                session.execute(sa.insert(table), rows)
+            return
+        columns = {key: table.c[key].type for key in rows[0]}
+        source = self.records(columns, rows, "new_rows")
+        session.execute(sa.insert(table).from_select(list(columns), sa.select(*source.c)))
+
+    def for_update(self, query, *, skip_locked: bool = False):
+        return query.with_for_update(skip_locked=skip_locked)
+
+    def lock(self, session: Session, key: int) -> None:
+        """Wait for a lock named by `key` and hold it until the transaction ends."""
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+    def random_below(self, size):
+        """A number drawn for each row, 0 <= n < size."""
+        return sa.cast(sa.func.floor(sa.func.random() * size), sa.Integer)
+
+    def minute_of(self, column):
+        return sa.func.date_trunc("minute", column)
+
+    def as_minute(self, value) -> datetime:
+        return value.astimezone(UTC).replace(second=0, microsecond=0)
+
+    def new_uuid(self):
+        return sa.func.gen_random_uuid()
+
+    def as_text(self, column):
+        """A column as text; a UUID as its dashed form."""
+        return sa.cast(column, sa.String)
+
+    def json_object(self, fields: dict):
+        return sa.func.jsonb_build_object(
+            *(part for key, column in fields.items() for part in (sa.literal(key), column))
+        )
+
+    @contextmanager
+    def modified(self, session: Session, statement, name: str) -> Iterator[sa.FromClause]:
+        """The rows an INSERT/UPDATE ... RETURNING changes, as the source of one more statement:
+        here a data-modifying CTE, so both run as one statement and no row passes through Python.
+        """
+        yield statement.cte(name)
+
+    def insert_counted(self, session: Session, statement, example) -> tuple[int, object]:
+        """Run an INSERT ... SELECT; return how many rows it inserted and `example` of one."""
+        inserted = statement.returning(example).cte("inserted")
+        return session.execute(
+            sa.select(
+                sa.select(sa.func.count()).select_from(inserted).scalar_subquery(),
+                sa.select(inserted.c[0]).limit(1).scalar_subquery(),
+            )
+        ).one()
+
+
+class SQLite:
+    name = "sqlite"
+    # Pages read in a deferred transaction (ates.database begins it) that never queues for the
+    # write lock.
+    reading_options = snapshot_options = {"read_only": True}  # WAL: a reader sees one moment
+
+    def insert(self, table: sa.Table):
+        return sqlite.insert(table)
+
+    def among(self, column, values, item_type, name: str = "ids"):
+        return column.in_(list(values))
+
+    def records(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict], name: str):
+        """Rows as a table `name(columns)`: one JSON text read by `json_each`, each value in the
+        form its column type stores (a UUID as 32 hex digits, a time as text)."""
+        dialect = sqlite.dialect()
+        processors = {
+            key: type_.dialect_impl(dialect).bind_processor(dialect)
+            for key, type_ in columns.items()
+        }
+        text = json.dumps(
+            [
+                {
+                    key: processors[key](row[key]) if processors[key] else _json_value(row[key])
+                    for key in columns
+                }
+                for row in rows
+            ],
+            default=str,
+        )
+        each = sa.func.json_each(sa.bindparam(name, text)).table_valued("value")
+        return (
+            sa.select(
+                *(
+                    sa.type_coerce(sa.func.json_extract(each.c.value, f"$.{key}"), type_).label(key)
+                    for key, type_ in columns.items()
+                )
+            )
+            .select_from(each)
+            .subquery(name)
+        )
+
+    def insert_rows(self, session: Session, table: sa.Table, rows: list[dict]) -> None:
+        if rows:
+            session.execute(sa.insert(table), rows)
+
+    def for_update(self, query, *, skip_locked: bool = False):
+        return query  # a writing transaction holds the database's one write lock from its BEGIN
+
+    def lock(self, session: Session, key: int) -> None:
+        """Nothing to take: a writing transaction holds the one write lock from its BEGIN."""
+
+    def random_below(self, size):
+        return sa.func.abs(sa.func.random() % size)  # random() is a signed 64-bit integer
+
+    def minute_of(self, column):
+        return sa.func.strftime("%Y-%m-%d %H:%M", column)
+
+    def as_minute(self, value) -> datetime:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+
+    def new_uuid(self):
+        return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))  # a UUID as SQLite stores it
+
+    def as_text(self, column):
+        """A column as text; a UUID (32 hex digits here) as its dashed form."""
+        if not isinstance(getattr(column, "type", None), sa.Uuid):
+            return sa.cast(column, sa.String)
+        part = [sa.func.substr(column, start, length) for start, length in _UUID_GROUPS]
+        return sa.func.lower(
+            part[0] + "-" + part[1] + "-" + part[2] + "-" + part[3] + "-" + part[4]
+        )
+
+    def json_object(self, fields: dict):
+        return sa.func.json_object(
+            *(
+                part
+                for key, column in fields.items()
+                for part in (sa.literal(key), self._json_ready(column))
+            )
+        )
+
+    def _json_ready(self, column):
+        """JSON carries a UUID as its dashed text."""
+        return (
+            self.as_text(column) if isinstance(getattr(column, "type", None), sa.Uuid) else column
+        )
+
+    @contextmanager
+    def modified(self, session: Session, statement, name: str) -> Iterator[sa.FromClause]:
+        """SQLite runs no data-modifying CTE: the returned rows wait in a temporary table."""
+        columns = [sa.Column(c.key, c.type) for c in statement.exported_columns]
+        table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+        rows = [row._asdict() for row in session.execute(statement)]
+        connection = session.connection()
+        table.create(connection)
+        try:
+            if rows:
+                connection.execute(table.insert(), rows)
+            yield table
+        finally:
+            table.drop(connection)
+
+    def insert_counted(self, session: Session, statement, example) -> tuple[int, object]:
+        count = session.execute(statement).rowcount
+        if not count:
+            return 0, None
+        table = statement.table
+        newest = sa.select(example).order_by(table.primary_key.columns[0].desc()).limit(1)
+        return count, session.scalar(newest)
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+BACKENDS = {backend.name: backend for backend in (PostgreSQL(), SQLite())}
+
+Backend = PostgreSQL | SQLite
+
+
+def backend(session: Session) -> Backend:
+    """The backend of the database this session works on."""
+    return BACKENDS[session.get_bind().dialect.name]

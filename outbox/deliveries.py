@@ -1,0 +1,130 @@
+"""What the broker still owes each consumer, so nothing it loses stays lost.
+
+The relay writes one row per (consumer, event) in the transaction that marks the event relayed;
+the consumer deletes it in the transaction that handles or buries the event. A row still here
+after its `due_at` was lost on the way (Redis restarted without its data, a message dropped)
+and is sent again; the consumer's inbox absorbs it if it was only late. A failed attempt moves
+`due_at` past the retry's backoff, so a retry waiting in the broker is not sent twice.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ates.backend import backend
+from ates.database import utcnow
+from outbox.tables import dead_letters, deliveries, event_archive, inbox
+
+EventId = sa.Uuid(as_uuid=False)
+
+
+def owed(session: Session, fanned_out: dict[str, list[dict]], due_at: datetime) -> None:
+    """Record the deliveries just sent, in one statement however many."""
+    now = utcnow()
+    rows = [
+        {"consumer": name, "event_id": m["event_id"], "relayed_at": now, "due_at": due_at}
+        for name, messages in fanned_out.items()
+        for m in messages
+    ]
+    if not rows:
+        return
+    db = backend(session)
+    columns = {key: deliveries.c[key].type for key in rows[0]}
+    source = db.records(columns, rows, "owed")
+    # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
+    statement = db.insert(deliveries).from_select(
+        list(columns), sa.select(*source.c).where(sa.true())
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
+        )
+    )
+
+
+def settled(session: Session, consumer: str, event_ids: Iterable[str]) -> None:
+    """The consumer handled or buried these events: nothing is owed any more."""
+    event_ids = list(event_ids)
+    if not event_ids:
+        return
+    among = backend(session).among(deliveries.c.event_id, event_ids, EventId)
+    session.execute(sa.delete(deliveries).where(deliveries.c.consumer == consumer, among))
+
+
+def retrying(
+    session: Session, consumer: str, event_id: str, error: str, attempts: int, retry_at: datetime
+) -> None:
+    """A failed attempt: its retry waits in the broker until `retry_at`."""
+    session.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.consumer == consumer, deliveries.c.event_id == event_id)
+        .values(attempts=attempts, last_error=error, due_at=retry_at)
+    )
+
+
+def _settled(session: Session):
+    """The row's consumer has handled the event (its inbox) or buried it (a dead letter)."""
+    handled = sa.exists().where(
+        inbox.c.consumer == deliveries.c.consumer, inbox.c.event_id == deliveries.c.event_id
+    )
+    # Dead letters keep the event id as text.
+    buried = sa.exists().where(
+        dead_letters.c.consumer == deliveries.c.consumer,
+        dead_letters.c.event_id == backend(session).as_text(deliveries.c.event_id),
+        dead_letters.c.replayed_at.is_(None),
+    )
+    return handled | buried
+
+
+def forget_settled(session: Session) -> None:
+    """Drop rows a consumer settled before the relay committed them: a fast consumer's delete
+    found nothing to delete yet."""
+    session.execute(sa.delete(deliveries).where(_settled(session)))
+
+
+def overdue(session: Session, consumer: str, now: datetime, limit: int) -> list:
+    """The consumer's deliveries past due, oldest first, with their archived events.
+
+    On PostgreSQL the rows stay locked until commit and locked ones are skipped, so relays
+    running side by side do not send the same event twice.
+    """
+    query = (
+        sa.select(event_archive)
+        .join(deliveries, deliveries.c.event_id == event_archive.c.event_id)
+        .where(deliveries.c.consumer == consumer, deliveries.c.due_at <= now)
+        .order_by(deliveries.c.due_at, event_archive.c.id)
+        .limit(limit)
+    )
+    return session.execute(backend(session).for_update(query, skip_locked=True)).all()
+
+
+def postpone(session: Session, consumer: str, event_ids: list[str], due_at: datetime) -> None:
+    session.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.consumer == consumer, deliveries.c.event_id.in_(event_ids))
+        .values(due_at=due_at)
+    )
+
+
+def lag(session: Session, consumers: Iterable[str], now: datetime | None = None) -> dict:
+    """Per consumer, the age in seconds of the oldest event relayed and not yet settled."""
+    now = now or utcnow()
+    ages = {}
+    for name in consumers:
+        # In relay order, the first row not settled: rows a fast consumer settled before the
+        # relay committed them wait for `forget_settled`, and are few.
+        oldest = session.scalar(
+            sa.select(deliveries.c.relayed_at)
+            .where(deliveries.c.consumer == name, ~_settled(session))
+            .order_by(deliveries.c.relayed_at)
+            .limit(1)
+        )
+        ages[name] = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
+    return ages
+
+
+def backoff_ceiling(attempts: int, min_backoff_ms: int, max_backoff_ms: int) -> timedelta:
+    """The longest wait Dramatiq's Retries picks before this attempt (it jitters below it)."""
+    return timedelta(milliseconds=min(min_backoff_ms * 2 ** min(attempts, 32), max_backoff_ms))

@@ -1,0 +1,40 @@
+"""English and Russian: the browser's language by default, the account's choice once made."""
+
+import re
+
+from tests.conftest import fetch_csrf_token, log_in
+
+RUSSIAN = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+
+
+def test_the_interface_speaks_the_browser_s_language_until_the_parrot_chooses(
+    app, client, login_as
+):
+    worker = login_as("worker")
+    assert ">Мои задачи</a>" in client.get("/", headers=RUSSIAN).get_data(as_text=True)
+    assert ">My tasks</a>" in client.get("/").get_data(as_text=True)
+    token = fetch_csrf_token(client)
+    chosen = client.post(
+        "/language", data={"language": "en", "next": "/tasks/", "csrf_token": token}
+    )
+    assert chosen.status_code == 302 and chosen.location.endswith("/tasks/")
+    elsewhere = app.test_client()  # another browser, logged in later: the account remembers
+    assert log_in(elsewhere, worker.login, worker.password).status_code == 302
+    page = elsewhere.get("/", headers=RUSSIAN).get_data(as_text=True)
+    assert ">My tasks</a>" in page and '<html lang="en">' in page
+
+
+def test_money_and_times_follow_the_language_with_the_zone_shown(client, login_as):
+    login_as("manager")
+    english = client.get("/").get_data(as_text=True)
+    russian = client.get("/", headers=RUSSIAN).get_data(as_text=True)
+    assert '<html lang="ru">' in russian and "Здравствуйте" in russian
+    assert re.search(r"\w{3}, \d{1,2} \w{3} \d{4}", english)  # "Sun, 29 Nov 2026"
+    assert "менеджер" in russian
+
+
+def test_an_unknown_language_falls_back_to_the_browser_s(client, login_as):
+    login_as("worker")
+    token = fetch_csrf_token(client)
+    client.post("/language", data={"language": "xx", "csrf_token": token})
+    assert ">Мои задачи</a>" in client.get("/", headers=RUSSIAN).get_data(as_text=True)
