@@ -71,6 +71,30 @@ def test_a_parrot_logs_out_their_other_sessions_and_keeps_this_one(app, client, 
     assert client.get("/").status_code == 200 and theirs.get("/").status_code == 200
 
 
+def test_a_parrot_changes_their_password_and_their_other_browsers_are_logged_out(
+    app, client, make_account
+):
+    kesha = make_account("worker", login="kesha-popug")
+    phone = app.test_client()
+    for browser in (client, phone):
+        assert log_in(browser, kesha.login, kesha.password).status_code == 302
+    assert 'href="/password"' in client.get("/sessions").get_data(as_text=True)
+
+    def change(current, new):
+        data = {"current_password": current, "new_password": new}
+        return client.post("/password", data=data | {"csrf_token": fetch_csrf_token(client)})
+
+    wrong = change("not-my-password", "a-fresh-perch-42")
+    assert wrong.status_code == 422 and "not your current password" in wrong.get_data(as_text=True)
+    weak = change(kesha.password, "Kesha-Popug")
+    assert weak.status_code == 422 and "not your login" in weak.get_data(as_text=True)
+    assert phone.get("/").status_code == 200  # nothing changed yet
+    assert change(kesha.password, "a-fresh-perch-42").status_code == 302
+    assert client.get("/").status_code == 200 and phone.get("/").status_code == 302
+    assert log_in(app.test_client(), kesha.login, kesha.password).status_code == 401
+    assert log_in(app.test_client(), kesha.login, "a-fresh-perch-42").status_code == 302
+
+
 @pytest.mark.parametrize(
     "change",
     [
