@@ -156,7 +156,7 @@ def real_server(runtime, settings, tmp_path):
         # The scheduled close, half a day away: only the accountant's button closes today.
         ATES_DAY_CLOSE_AT=f"{(datetime.now(ZoneInfo(settings.timezone)).hour + 12) % 24:02d}:00",
     )
-    if settings.redis_url:
+    if settings.broker_url:
         commands = {
             "web": [
                 str(BIN / "gunicorn"),
@@ -176,7 +176,7 @@ def real_server(runtime, settings, tmp_path):
         env,
         tmp_path,
         mailbox,
-        "redis" if settings.redis_url else "embedded",
+        settings.broker_kind,
     )
     try:
         with ExitStack() as processes:
@@ -187,8 +187,8 @@ def real_server(runtime, settings, tmp_path):
             yield server
     finally:
         smtp.stop()
-        if settings.redis_url:
-            client = redis.Redis.from_url(settings.redis_url)
+        if settings.broker_kind == "redis":
+            client = redis.Redis.from_url(settings.broker_url)
             for key in client.scan_iter(f"{namespace}*"):
                 client.delete(key)
 
