@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ates.database import utcnow
 from outbox import Event, publish_events
+from outbox.tracing import new_id
 
 
 @dataclass
@@ -29,8 +30,10 @@ class Backlog:
 def mixed_backlog(accounts: int, tasks: int, reassigns: int, seed: int = 13) -> Backlog:
     """Accounts, then `tasks` tasks each assigned once plus once per Reassign, half completed.
 
-    Events come in the order the tracker would publish them: a Reassign's fees for every open
-    task in one burst, completions between the bursts, an account renamed now and then.
+    Events come in the order and with the correlation ids the tracker would publish them: a
+    task's creation and first assignment from one click, a Reassign's fees for every open task in
+    one burst (one press), completions (a click each) between the bursts, an account renamed
+    now and then.
     """
     draw = random.Random(seed)
     backlog = Backlog(accounts=[str(uuid.UUID(int=draw.getrandbits(128))) for _ in range(accounts)])
@@ -39,15 +42,16 @@ def mixed_backlog(accounts: int, tasks: int, reassigns: int, seed: int = 13) -> 
     creator = backlog.accounts[0]
     open_tasks: dict[str, tuple[str, int]] = {}  # task -> (assignee, assignments so far)
     for number in range(tasks):
-        task = str(uuid.UUID(int=draw.getrandbits(128)))
-        backlog.events.append(_task_created(task, number, creator))
+        task, click = str(uuid.UUID(int=draw.getrandbits(128))), new_id("req")
+        backlog.events.append(_task_created(task, number, creator, click))
         open_tasks[task] = (None, 0)
-        _assign(backlog, task, draw.choice(backlog.accounts), open_tasks)
+        _assign(backlog, task, draw.choice(backlog.accounts), open_tasks, click)
     for press in range(reassigns):
+        click = new_id("req")
         for task in list(open_tasks):
-            _assign(backlog, task, draw.choice(backlog.accounts), open_tasks)
+            _assign(backlog, task, draw.choice(backlog.accounts), open_tasks, click)
         for task in draw.sample(sorted(open_tasks), len(open_tasks) // (2 * (reassigns - press))):
-            _complete(backlog, task, open_tasks)
+            _complete(backlog, task, open_tasks, new_id("req"))
         renamed = draw.randrange(accounts)
         backlog.events.append(
             _account_event("account.updated", backlog.accounts[renamed], renamed, version=2 + press)
@@ -68,7 +72,7 @@ def _account_event(name: str, account: str, number: int, version: int) -> Event:
     return Event(name, 1, "auth", account, data)
 
 
-def _task_created(task: str, number: int, creator: str) -> Event:
+def _task_created(task: str, number: int, creator: str, click: str) -> Event:
     data = {
         "public_id": task,
         "title": f"Backlog task {number}",
@@ -77,10 +81,10 @@ def _task_created(task: str, number: int, creator: str) -> Event:
         "created_by": creator,
         "created_at": utcnow().isoformat(),
     }
-    return Event("task.created", 2, "tracker", task, data)
+    return Event("task.created", 2, "tracker", task, data, correlation_id=click)
 
 
-def _assign(backlog: Backlog, task: str, assignee: str, open_tasks: dict) -> None:
+def _assign(backlog: Backlog, task: str, assignee: str, open_tasks: dict, click: str) -> None:
     assignment = open_tasks[task][1] + 1
     open_tasks[task] = (assignee, assignment)
     data = {
@@ -89,14 +93,14 @@ def _assign(backlog: Backlog, task: str, assignee: str, open_tasks: dict) -> Non
         "assignment": assignment,
         "assigned_at": utcnow().isoformat(),
     }
-    event = Event("task.assigned", 1, "tracker", task, data)
+    event = Event("task.assigned", 1, "tracker", task, data, correlation_id=click)
     backlog.events.append(event)
     backlog.fees[event.event_id] = (task, assignee)
 
 
-def _complete(backlog: Backlog, task: str, open_tasks: dict) -> None:
+def _complete(backlog: Backlog, task: str, open_tasks: dict, click: str) -> None:
     assignee, _ = open_tasks.pop(task)
     data = {"public_id": task, "assignee": assignee, "completed_at": utcnow().isoformat()}
-    event = Event("task.completed", 1, "tracker", task, data)
+    event = Event("task.completed", 1, "tracker", task, data, correlation_id=click)
     backlog.events.append(event)
     backlog.rewards[event.event_id] = (task, assignee)

@@ -16,6 +16,7 @@ from web import accounting_reports as reports
 from web import navigation
 from web.access import ANY_ROLE, allow
 from web.htmx import page_or_fragment
+from web.query import page_number
 
 bp = Blueprint("accounting", __name__, url_prefix="/accounting")
 navigation.add("My account", "accounting.mine")
@@ -80,16 +81,8 @@ def mine():
     )
 
 
-def _page() -> int:
-    """The balances page from the query string; anything but a positive number is a clear 400."""
-    raw = (request.args.get("page") or "1").strip()
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
-        abort(400, description=f"page: {raw!r} is not a page number (1, 2, 3...).")
-    return int(raw)
-
-
 def _company_context(day: date, start: date, end: date, close_result=None) -> dict:
-    page = _page()
+    page = page_number(request.args)
     with _runtime().db.reading() as session:
         days = queries.day_totals(session, start, end)
         # The chosen day is usually within the range shown: no second query for it then.

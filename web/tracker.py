@@ -23,6 +23,7 @@ from domains.tracker.tables import TITLE_MAX
 from web import navigation
 from web.access import ANY_ROLE, allow
 from web.htmx import came_from, is_htmx, page_or_fragment
+from web.query import page_number
 
 bp = Blueprint("tracker", __name__, url_prefix="/tasks")
 navigation.add("My tasks", "tracker.my_tasks")
@@ -175,10 +176,7 @@ def _filters() -> tuple[str | None, str | None, str | None, str, int]:
     sort = args.get("sort", "") or queries.DEFAULT_SORT
     if sort.removeprefix("-") not in queries.SORTS:
         abort(400, f"Unknown sort “{sort}”: sort by {', '.join(queries.SORTS)}.")
-    raw_page = args.get("page", "1") or "1"
-    if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
-        abort(400, f"Page “{raw_page}” is not a page number (1, 2, 3, ...).")
-    return status, parrot, text, sort, int(raw_page)
+    return status, parrot, text, sort, page_number(args)
 
 
 @bp.post("/reassign")
