@@ -53,6 +53,10 @@ class Settings:
     # /healthz says "degraded" past these: the oldest unhandled event's age, waiting dead letters.
     healthy_lag_seconds: int = 300
     healthy_dead_letters: int = 0
+    # Proxies in front of the web process whose X-Forwarded-* headers are believed (0: none).
+    trusted_proxies: int = 0
+    # Failed logins one client address may make (Flask-Limiter's notation).
+    login_limit: str = "10 per minute;60 per hour"
 
     @property
     def embedded(self) -> bool:
@@ -94,6 +98,8 @@ def load_settings(**overrides) -> Settings:
         redeliver_after_seconds=int(env.get("REDELIVER_AFTER_SECONDS", "300")),
         healthy_lag_seconds=int(env.get("HEALTHY_LAG_SECONDS", "300")),
         healthy_dead_letters=int(env.get("HEALTHY_DEAD_LETTERS", "0")),
+        trusted_proxies=int(env.get("ATES_TRUSTED_PROXIES", "0")),
+        login_limit=env.get("ATES_LOGIN_LIMIT", Settings.login_limit),
     )
     values.update(overrides)
     return Settings(**values)

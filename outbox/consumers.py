@@ -285,15 +285,19 @@ def bury(session: Session, consumer_name: str, message, error: str, attempts: in
     version = fields.get("event_version")
     event_id = event_id_of(fields.get("event_id"))
     now = utcnow()
-    letter = backend(session).insert(dead_letters).values(
-        consumer=consumer_name,
-        event_id=event_id or fingerprint(message),
-        event_name=str(fields.get("event_name"))[:100] if fields.get("event_name") else None,
-        event_version=version if isinstance(version, int) else None,
-        message=message if isinstance(message, dict) else {"raw": repr(message)[:10_000]},
-        error=error,
-        attempts=attempts,
-        failed_at=now,
+    letter = (
+        backend(session)
+        .insert(dead_letters)
+        .values(
+            consumer=consumer_name,
+            event_id=event_id or fingerprint(message),
+            event_name=str(fields.get("event_name"))[:100] if fields.get("event_name") else None,
+            event_version=version if isinstance(version, int) else None,
+            message=message if isinstance(message, dict) else {"raw": repr(message)[:10_000]},
+            error=error,
+            attempts=attempts,
+            failed_at=now,
+        )
     )
     session.execute(
         letter.on_conflict_do_update(

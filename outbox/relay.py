@@ -211,5 +211,3 @@ def archive(session, ids: list[int]) -> None:
             source.where(backend(session).among(events.c.id, ids, sa.BigInteger)),
         )
     )
-
-

@@ -179,6 +179,7 @@ def app(session_runtime):
 
 @pytest.fixture
 def client(app, runtime):
+    app.extensions["ates_login_limiter"].reset()  # each test starts with no failed logins
     return app.test_client()
 
 

@@ -8,7 +8,7 @@ from ates.bootstrap import Runtime, start
 from ates.settings import ROOT, Settings
 from domains.accounting import queries as accounting_queries
 from domains.auth import queries as auth_queries
-from web import formats, htmx, metrics, navigation, security, tracing
+from web import formats, htmx, metrics, navigation, security, throttle, tracing
 from web.access import check_every_route
 from web.accounting import accounting_cli
 from web.auth import auth_cli, init_login
@@ -64,6 +64,7 @@ def create_app(
     for module_name in BLUEPRINTS:
         module = __import__(module_name, fromlist=["bp"])
         app.register_blueprint(module.bp)
+    throttle.init_app(app, settings)
     add_status_panel(app, "Last day close", accounting_queries.last_day_close)
     add_status_panel(app, "Scheduled close retrying", accounting_queries.scheduled_close_trouble)
     _register_error_pages(app)

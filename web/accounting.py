@@ -1,10 +1,11 @@
 """Accounting pages: a parrot's own balance and audit log; the company's books, the day close
 and the reports for admins and accountants."""
 
+import uuid
 from datetime import date, timedelta
 
 import click
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask.cli import AppGroup
 from flask_login import current_user
 
@@ -12,10 +13,11 @@ from ates.database import utcnow
 from domains.accounting import day_close, queries
 from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, close_once_caught_up
 from domains.accounting.rules import billing_day_of, dollars
+from domains.accounting.schedule import close_schedule, day_to_close
 from web import accounting_reports as reports
 from web import navigation
 from web.access import ANY_ROLE, allow
-from web.htmx import page_or_fragment
+from web.htmx import is_htmx, page_or_fragment
 from web.query import page_number
 
 bp = Blueprint("accounting", __name__, url_prefix="/accounting")
@@ -53,9 +55,9 @@ def _day(name: str, default: date) -> date:
     return day
 
 
-def _range() -> tuple[date, date]:
+def _range(default_days: int = DEFAULT_RANGE_DAYS) -> tuple[date, date]:
     end = _day("end", today())
-    start = _day("start", end - timedelta(days=DEFAULT_RANGE_DAYS - 1))
+    start = _day("start", end - timedelta(days=default_days - 1))
     if start > end:
         abort(400, description=f"start {start} is after end {end}.")
     if (length := (end - start).days + 1) > MAX_RANGE_DAYS:
@@ -63,28 +65,70 @@ def _range() -> tuple[date, date]:
     return start, end
 
 
-@bp.get("/")
-@allow(ANY_ROLE)
-def mine():
-    """The parrot's own balance today and the audit log of the chosen day."""
+def _schedule():
+    settings = _runtime().settings
+    return close_schedule(settings.day_close_at, settings.timezone)
+
+
+def _account_page(account_id: str, parrot=None):
+    """A parrot's open billing period (balance and the entries under it) and a past day's log."""
     day = _day("day", today())
     with _runtime().db.reading() as session:
-        balance = queries.balance_of(session, current_user.public_id)
-        entries = queries.audit_log(session, current_user.public_id, day)
+        statement = queries.open_period(session, account_id)
+        entries = queries.audit_log(session, account_id, day)
+        open_day = queries.open_billing_day(session, today())
+    schedule = _schedule()
     return page_or_fragment(
         "accounting/mine.html",
         "accounting/_audit_log.html",
-        balance=balance,
+        statement=statement,
         entries=entries,
         day=day,
         today=today(),
+        open_day=open_day,
+        closes_at=schedule.due_at(open_day),
+        zone=schedule.timezone,
+        parrot=parrot,
+        account_id=account_id,
     )
 
 
-def _company_context(day: date, start: date, end: date, close_result=None) -> dict:
-    page = page_number(request.args)
+@bp.get("/")
+@allow(ANY_ROLE)
+def mine():
+    """The parrot's own balance with the entries that make it up, and any day's audit log."""
+    return _account_page(str(current_user.public_id))
+
+
+@bp.get("/parrots/<uuid:account>")
+@allow(*BOOKKEEPERS)
+def parrot(account: uuid.UUID):
+    """Any parrot's account, as the parrot sees it (the drill-down from the balances)."""
     with _runtime().db.reading() as session:
-        days = queries.day_totals(session, start, end)
+        found = queries.account(session, str(account))
+    if found is None:
+        abort(404, description="Accounting has not heard of this parrot.")
+    return _account_page(str(account), parrot=found)
+
+
+def _balances_filter() -> queries.BalancesFilter:
+    """The balances table's search and sort from the query string, or a clear 400."""
+    search = (request.args.get("q") or "").strip()
+    if len(search) > queries.SEARCH_MAX:
+        abort(400, description=f"Search with at most {queries.SEARCH_MAX} characters.")
+    sort = request.args.get("sort") or "balance"
+    if sort not in queries.BALANCE_SORTS:
+        abort(400, description=f"sort: use one of {', '.join(queries.BALANCE_SORTS)}.")
+    order = request.args.get("order") or "asc"
+    if order not in ("asc", "desc"):
+        abort(400, description="order: use asc or desc.")
+    return queries.BalancesFilter(search, sort, order == "desc")
+
+
+def _company_context(day: date, start: date, end: date) -> dict:
+    page, chosen = page_number(request.args), _balances_filter()
+    with _runtime().db.reading() as session:
+        days = list(queries.every_day(queries.day_totals(session, start, end), start, end))
         # The chosen day is usually within the range shown: no second query for it then.
         totals = {d.billing_day: d for d in days}.get(day) or queries.totals_of_day(session, day)
         return {
@@ -93,15 +137,23 @@ def _company_context(day: date, start: date, end: date, close_result=None) -> di
             "start": start,
             "end": end,
             "totals": totals,
-            "closed_at": queries.closed_at(session, day),
+            "closed": queries.closed_day(session, day),
+            "early": _schedule().is_early(day, utcnow()),
+            "closes_at": _schedule().due_at(day),
+            "zone": _schedule().timezone,
             "days": days,
+            "range_total": queries.range_total(days, start),
             # One more than a page tells whether there is a next one, without counting them all.
             "balances": queries.balances(
-                session, offset=(page - 1) * BALANCES_PER_PAGE, limit=BALANCES_PER_PAGE + 1
+                session,
+                chosen,
+                offset=(page - 1) * BALANCES_PER_PAGE,
+                limit=BALANCES_PER_PAGE + 1,
             ),
+            "balances_total": queries.balances_total(session, chosen),
+            "balances_filter": chosen,
             "balances_page": page,
             "balances_per_page": BALANCES_PER_PAGE,
-            "close_result": close_result,
         }
 
 
@@ -111,52 +163,98 @@ def company():
     """Management's earnings of a day, company totals per day over a range, every balance."""
     start, end = _range()
     context = _company_context(_day("day", today()), start, end)
-    return page_or_fragment("accounting/company.html", "accounting/_company_day.html", **context)
+    fragment = "accounting/_balances.html" if request.args.get("part") == "balances" else None
+    return page_or_fragment(
+        "accounting/company.html", fragment or "accounting/_company_day.html", **context
+    )
+
+
+def _close_context(day: date, error: str | None = None) -> dict:
+    with _runtime().db.reading() as session:
+        closed = queries.closed_day(session, day)
+        preview = None if closed else queries.close_preview(session)
+    schedule, begun = _schedule(), day <= today()
+    return {
+        "day": day,
+        "today": today(),
+        "closed": closed,
+        "preview": preview,
+        "early": begun and schedule.is_early(day, utcnow()),
+        "closes_at": schedule.due_at(day) if begun else None,
+        "next_day": day + timedelta(days=1) if begun else None,
+        "zone": schedule.timezone,
+        "close_error": error,
+    }
+
+
+@bp.get("/close")
+@allow(*BOOKKEEPERS)
+def confirm_close():
+    """Before closing a day: what the close pays and what it means, or that the day is closed."""
+    return page_or_fragment(
+        "accounting/close.html",
+        "accounting/_close_confirm.html",
+        **_close_context(_day("day", today())),
+    )
 
 
 @bp.post("/close")
 @allow(*BOOKKEEPERS)
 def close_day():
-    """Close a billing day now: pay out positive balances (once), show what was done."""
+    """Close a billing day, once, as confirmed: pay out positive balances, then show the day."""
     day = _day("day", today())
-    if day > today():
-        context = _company_context(today(), *_range())
-        context["close_error"] = f"{day} has not begun yet; a day closes on or after itself."
-        return page_or_fragment(
-            "accounting/company.html", "accounting/_company_body.html", **context
-        ), 422
+    schedule, early, by = _schedule(), request.form.get("early") == "yes", current_user.public_id
     try:
+        day_close.check_close(schedule, day, utcnow(), early=early)  # before waiting for the books
         result = close_once_caught_up(
             _runtime().db,
-            lambda session, now: day_close.close_day(session, day, now),
+            lambda session, now: day_close.close_day(
+                session, day, now, schedule=schedule, closed_by=str(by), early=early
+            ),
             BUTTON_WAIT_SECONDS,
         )
-    except BooksBehind as behind:
-        context = _company_context(day, *_range())
-        context["close_error"] = str(behind)
+    except (day_close.CloseRefused, BooksBehind) as refused:
+        status = 409 if isinstance(refused, BooksBehind) else 422
+        context = _close_context(day, error=str(refused))
         return page_or_fragment(
-            "accounting/company.html", "accounting/_company_body.html", **context
-        ), 409
-    context = _company_context(day, *_range(), close_result=result)
-    return page_or_fragment("accounting/company.html", "accounting/_company_body.html", **context)
+            "accounting/close.html", "accounting/_close_confirm.html", **context
+        ), status
+    if result.already_closed:
+        flash(f"{day.isoformat()} was already closed; nothing was paid again.", "error")
+    else:
+        flash(_close_message(result), "success")
+    target = url_for("accounting.company", day=day.isoformat())
+    if is_htmx():
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target, code=303)
 
 
-REPORTS = [(report, fmt) for report in ("ledger", "days") for fmt in ("csv", "xlsx")]
+def _close_message(result: day_close.DayClose) -> str:
+    parrots = "parrot" if result.paid == 1 else "parrots"
+    message = (
+        f"Closed {result.billing_day.isoformat()}: paid {result.paid} {parrots}, "
+        f"total ${dollars(result.total)}."
+    )
+    if result.waiting_for_email:
+        message += f" {result.waiting_for_email} positive balance(s) wait for an e-mail address."
+    return message
+
+
+FORMATS = ("csv", "xlsx")
+STATEMENT_DAYS = 31
 
 
 def _report_routes(view):
-    for report, fmt in REPORTS:
-        view = bp.get(f"/reports/{report}.{fmt}", defaults={"report": report, "fmt": fmt})(view)
+    for name in reports.REPORTS:
+        for fmt in FORMATS:
+            view = bp.get(f"/reports/{name}.{fmt}", defaults={"name": name, "fmt": fmt})(view)
     return view
 
 
-@_report_routes
-@allow(*BOOKKEEPERS)
-def report(report: str, fmt: str):
-    """The ledger or the per-day totals of a date range, streamed as CSV or XLSX."""
-    start, end = _range()
-    body = reports.build(_runtime().db, report, fmt, start, end)
-    filename = f"ates-{report}-{start.isoformat()}-to-{end.isoformat()}.{fmt}"
+def _download(report, fmt: str, start: date, end: date, who: str = "") -> Response:
+    settings = _runtime().settings
+    body = reports.build(_runtime().db, report, fmt, start, end, settings.timezone)
+    filename = reports.filename(report, fmt, start, end, who)
     return Response(
         body,
         content_type=reports.CONTENT_TYPES[fmt],
@@ -167,27 +265,87 @@ def report(report: str, fmt: str):
     )
 
 
+@_report_routes
+@allow(*BOOKKEEPERS)
+def report(name: str, fmt: str):
+    """The ledger, the per-day totals or the payouts of a date range, as CSV or XLSX."""
+    return _download(reports.REPORTS[name], fmt, *_range())
+
+
+def _statement(account_id: str, fmt: str) -> Response:
+    """One parrot's statement over a range (the last 31 days by default), as CSV or XLSX."""
+    start, end = _range(default_days=STATEMENT_DAYS)
+    with _runtime().db.reading() as session:
+        found = queries.account(session, account_id)
+    if found is None:
+        abort(404, description="Accounting has not heard of this parrot.")
+    who = found.login or account_id[:8]
+    report_ = reports.statement_report(account_id, found.full_name or who)
+    return _download(report_, fmt, start, end, who)
+
+
+def _in_both_formats(path: str):
+    def register(view):
+        for fmt in FORMATS:
+            view = bp.get(f"{path}.{fmt}", defaults={"fmt": fmt})(view)
+        return view
+
+    return register
+
+
+@_in_both_formats("/statement")
+@allow(ANY_ROLE)
+def my_statement(fmt: str):
+    """The parrot's own statement."""
+    return _statement(str(current_user.public_id), fmt)
+
+
+@_in_both_formats("/parrots/<uuid:account>/statement")
+@allow(*BOOKKEEPERS)
+def parrot_statement(account: uuid.UUID, fmt: str):
+    """Any parrot's statement, for accountants and admins."""
+    return _statement(str(account), fmt)
+
+
 accounting_cli = AppGroup("accounting", help="Accounting: the day close.")
 
 
 @accounting_cli.command("close-day")
-@click.option("--date", "day", help="The billing day to close, YYYY-MM-DD (default: today).")
-def close_day_command(day):
-    """Close a billing day: pay out positive balances once; safe to run again."""
+@click.option(
+    "--date",
+    "day",
+    help="The billing day to close, YYYY-MM-DD (default: the day whose scheduled close is due;"
+    " with --early, today).",
+)
+@click.option("--early", is_flag=True, help="Close today before its scheduled time, on purpose.")
+def close_day_command(day, early):
+    """Close a billing day: pay out positive balances once; a closed day stays closed."""
     runtime = _runtime()
     try:
         billing_day = date.fromisoformat(day) if day else None
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
-    billing_day = billing_day or billing_day_of(utcnow(), runtime.settings.timezone)
+    settings, now = runtime.settings, utcnow()
+    schedule = close_schedule(settings.day_close_at, settings.timezone)
+    if billing_day is None:
+        due = day_to_close(now, settings.day_close_at, settings.timezone)
+        billing_day = schedule.today(now) if early else due
     try:
+        day_close.check_close(schedule, billing_day, now, early=early)  # before waiting
         result = close_once_caught_up(
             runtime.db,
-            lambda session, now: day_close.close_day(session, billing_day, now),
+            lambda session, now: day_close.close_day(
+                session, billing_day, now, schedule=schedule, early=early
+            ),
             BUTTON_WAIT_SECONDS,
         )
+    except day_close.CloseRefused as refused:
+        raise click.ClickException(f"{refused} (--early closes today before its time)") from None
     except BooksBehind as behind:
         raise click.ClickException(str(behind)) from None
+    if result.already_closed:
+        click.echo(f"{result.billing_day} was already closed: nothing was paid again")
+        return
     click.echo(
         f"closed {result.billing_day}: paid {result.paid} parrot(s) ${dollars(result.total)}"
         f"; {result.waiting_for_email} positive balance(s) wait for an e-mail address"

@@ -24,7 +24,6 @@ MENU_ORDER = (
     "sender.index",
     "events.catalog_page",
     "operations.index",
-    "auth.sessions",
 )
 
 

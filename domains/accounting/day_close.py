@@ -12,7 +12,7 @@ from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
 from domains.accounting.accounts import lock_every_ledger_account
 from domains.accounting.ledger import add_to_day_totals
-from domains.accounting.rules import DAY_TOTAL_OF_KIND, DAY_TOTALS, entry_amount
+from domains.accounting.rules import DAY_TOTAL_OF_KIND, DAY_TOTALS, CloseSchedule, entry_amount
 from domains.accounting.tables import (
     day_close_payouts,
     day_closes,
@@ -22,30 +22,65 @@ from domains.accounting.tables import (
 from outbox.publish import publish_from
 
 
+class CloseRefused(Exception):
+    """A close that may not run (a day not begun, or today before its time without "early")."""
+
+
 @dataclass(frozen=True)
 class DayClose:
     billing_day: date
     paid: int  # parrots paid by this run
     total: int  # cents paid by this run
     waiting_for_email: int  # positive balances kept: accounting has no e-mail for them yet
+    already_closed: bool = False  # the day was closed before: this run changed nothing
 
 
-def close_day(session: Session, day: date, now: datetime) -> DayClose:
-    """Pay every positive balance and zero it, once per account and billing day.
+def check_close(schedule: CloseSchedule, day: date, now: datetime, *, early: bool) -> bool:
+    """Whether closing `day` at `now` is early; CloseRefused if it may not be closed now."""
+    if day > schedule.today(now):
+        raise CloseRefused(f"{day.isoformat()} has not begun yet; a day closes on or after itself.")
+    is_early = schedule.is_early(day, now)
+    if is_early and not early:
+        raise CloseRefused(
+            f"{day} closes on schedule at {schedule.at:%H:%M} ({schedule.timezone}); "
+            "closing it before then must be confirmed as an early close."
+        )
+    return is_early
+
+
+def close_day(
+    session: Session,
+    day: date,
+    now: datetime,
+    *,
+    schedule: CloseSchedule | None = None,
+    closed_by: str | None = None,
+    early: bool = False,
+) -> DayClose:
+    """Close a billing day, once: pay every positive balance and zero it.
+
+    A close is final: a day is recorded closed once (when, by whom or by the schedule), and any
+    later run for it changes nothing. Given the `schedule`, a day that has not begun is refused,
+    and so is today before its scheduled time unless the caller closes it `early` on purpose
+    (what happens later that day then belongs to the next billing day).
 
     Set-based: one INSERT ... SELECT claims the payouts (the unique account+day key makes a
     second or concurrent run claim nothing), one UPDATE moves the balances by what was claimed,
     then entries and events go out in bulk. All in the caller's transaction: a crash halfway
     rolls everything back and a re-run starts clean.
     """
-    run_id = str(uuid.uuid4())
+    is_early = schedule is not None and check_close(schedule, day, now, early=early)
     lock_every_ledger_account(session)  # before any balance moves: see lock_ledger_accounts
-    session.execute(
+    recorded = session.execute(
         backend(session)
         .insert(day_closes)
-        .values(billing_day=day, closed_at=now)
+        .values(billing_day=day, closed_at=now, closed_by=closed_by, early=is_early)
         .on_conflict_do_nothing()
-    )
+        .returning(day_closes.c.billing_day)
+    ).first()
+    if recorded is None:
+        return DayClose(day, 0, 0, 0, already_closed=True)
+    run_id = str(uuid.uuid4())
     payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
     claims = sa.select(
         ledger_accounts.c.public_id,

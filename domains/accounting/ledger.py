@@ -8,7 +8,7 @@ completion go through the same statements: a whole delivery at a time.
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,10 +19,10 @@ from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
 from domains.accounting.accounts import lock_ledger_accounts
 from domains.accounting.pricing import see_tasks
+from domains.accounting.queries import open_billing_day
 from domains.accounting.rules import DAY_TOTALS, billing_day_of, day_totals_of, entry_amount
 from domains.accounting.tables import (
     DAY_TOTAL_SHARDS,
-    day_closes,
     day_totals,
     ledger_accounts,
     ledger_entries,
@@ -145,16 +145,6 @@ def _move_balances(session: Session, entries) -> None:
         .where(ledger_accounts.c.public_id == sums.c.account_id)
         .values(balance=ledger_accounts.c.balance + sums.c.amount)
     )
-
-
-def open_billing_day(session: Session, day: date) -> date:
-    """The day itself, or the next day whose close has not run yet."""
-    closed = set(
-        session.scalars(sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day >= day))
-    )
-    while day in closed:
-        day += timedelta(days=1)
-    return day
 
 
 def add_to_day_totals(session: Session, days: dict[date, dict[str, int]]) -> None:

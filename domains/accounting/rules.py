@@ -4,7 +4,7 @@ money shown as dollars. No database here."""
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 ASSIGN_FEE_DOLLARS = (10, 20)
@@ -59,6 +59,25 @@ def billing_day_of(moment: datetime, timezone: str | ZoneInfo) -> date:
     """The calendar day of a moment in the company's time zone."""
     zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
     return moment.astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class CloseSchedule:
+    """When billing days close: every day at `at` o'clock in the company's time zone."""
+
+    timezone: str
+    at: time
+
+    def today(self, now: datetime) -> date:
+        return billing_day_of(now, self.timezone)
+
+    def due_at(self, day: date) -> datetime:
+        """The moment the day's scheduled close runs (aware, in the company's zone)."""
+        return datetime.combine(day, self.at, tzinfo=ZoneInfo(self.timezone))
+
+    def is_early(self, day: date, now: datetime) -> bool:
+        """Closing `day` at `now` comes before its scheduled close."""
+        return now < self.due_at(day)
 
 
 def dollars(cents: int) -> str:

@@ -17,7 +17,7 @@ from ates.database import Database, utcnow
 from ates.settings import Settings
 from domains.accounting import catching_up
 from domains.accounting.day_close import close_day
-from domains.accounting.rules import billing_day_of
+from domains.accounting.rules import CloseSchedule, billing_day_of
 
 log = logging.getLogger(__name__)
 JOB_ID = "accounting.close_day"
@@ -35,6 +35,10 @@ def close_time(day_close_at: str) -> time:
         return time(hour, minute)
     except ValueError:
         raise ValueError(f"ATES_DAY_CLOSE_AT must be HH:MM, not {day_close_at!r}") from None
+
+
+def close_schedule(day_close_at: str, timezone: str) -> CloseSchedule:
+    return CloseSchedule(timezone, close_time(day_close_at))
 
 
 def close_trigger(day_close_at: str, timezone: str) -> CronTrigger:

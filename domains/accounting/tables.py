@@ -86,12 +86,16 @@ day_totals = sa.Table(
     schema="accounting",
 )
 
-# A billing day once its close has run: later entries dated that day go to the next open day.
+# A billing day once its close has run (once: a close is final): later entries dated that day
+# go to the next open day. `closed_by` is the accountant or admin who pressed it, NULL for the
+# schedule; `early` marks a close before the day's scheduled time.
 day_closes = sa.Table(
     "day_closes",
     metadata,
     sa.Column("billing_day", sa.Date, primary_key=True),
     sa.Column("closed_at", UTCDateTime, nullable=False),
+    sa.Column("closed_by", PublicId, nullable=True),
+    sa.Column("early", sa.Boolean, nullable=False, server_default=sa.false()),
     schema="accounting",
 )
 

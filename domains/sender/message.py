@@ -29,8 +29,10 @@ def payout_email(payment: dict, sender: str) -> EmailMessage:
     message["Message-ID"] = f"<payout-{payment['payment_id']}@ates.uberpopug>"
     message.set_content(
         f"Hello {payment['full_name']},\n\n"
-        f"UberPopug Inc. paid you {amount} for the billing day {billing_day:%d %b %Y}.\n"
-        "Your balance starts the next day at $0.00.\n\n"
+        f"UberPopug Inc. paid you {amount} for the billing day {billing_day:%d %b %Y}: your whole "
+        "balance when that day closed, which the payout brought to $0.00.\n"
+        "Fees and rewards recorded after the close belong to the next billing day; your balance "
+        "now, with every entry since this payout, is on your account page in aTES.\n\n"
         f"Payment reference: {payment['payment_id']}\n\n"
         "-- aTES accounting\n"
     )

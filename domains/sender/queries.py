@@ -38,3 +38,28 @@ def email_for(session: Session, payment_id: str) -> SentEmail | None:
     columns = [emails.c[name] for name in SentEmail.__dataclass_fields__]
     row = session.execute(sa.select(*columns).where(emails.c.payment_id == payment_id)).first()
     return SentEmail(**row._mapping) if row else None
+
+
+def emails_for_payouts(
+    session: Session, payouts: list[tuple[str, date]]
+) -> dict[tuple[str, date], SentEmail]:
+    """The sent log's rows of these payouts (account, billing day), a report's chunk at a time."""
+    if not payouts:
+        return {}
+    columns = [emails.c[name] for name in SentEmail.__dataclass_fields__]
+    days = [day for _, day in payouts]
+    rows = session.execute(
+        sa.select(emails.c.account, *columns).where(
+            emails.c.account.in_({account for account, _ in payouts}),
+            emails.c.billing_day.between(min(days), max(days)),
+        )
+    )
+    wanted = set(payouts)
+    found = {}
+    for row in rows:
+        key = (str(row.account), row.billing_day)
+        if key in wanted:
+            found[key] = SentEmail(
+                **{name: row._mapping[name] for name in SentEmail.__dataclass_fields__}
+            )
+    return found

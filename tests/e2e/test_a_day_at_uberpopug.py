@@ -20,8 +20,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import xml.etree.ElementTree as ElementTree
-import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import redis
 import sqlalchemy as sa
@@ -47,6 +46,7 @@ from outbox.tables import events
 from tests.e2e.conftest import snap, watch_for_errors
 from tests.mail import Mailbox
 from tests.processes import ROOT, app_environment, dramatiq_worker, free_port, process, wait_until
+from web.accounting_reports import TITLE_ROWS
 
 pytestmark = pytest.mark.e2e
 
@@ -313,23 +313,22 @@ def download(page, link, name: str):
     return body, answer.headers["content-type"]
 
 
-def xlsx_rows(body: bytes) -> list[list]:
-    """The first sheet's rows (numbers as ints, strings as text; xlsxwriter's constant_memory
-    mode writes strings inline)."""
-    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-    sheet = ElementTree.fromstring(
-        zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml")
-    )
-    rows = []
-    for row in sheet.iterfind(".//x:sheetData/x:row", ns):
-        values = []
-        for cell in row.iterfind("x:c", ns):
-            if (number := cell.find("x:v", ns)) is not None and cell.get("t") != "s":
-                values.append(int(float(number.text)))
-            else:
-                values.append("".join(t.text or "" for t in cell.iterfind(".//x:t", ns)))
-        rows.append(values)
-    return rows
+def xlsx_rows(body: bytes) -> list[dict]:
+    """A report's rows under its header, as a spreadsheet program reads them (no totals row)."""
+    sheet = openpyxl.load_workbook(io.BytesIO(body), data_only=True).active
+    header, *rows, _totals = sheet.iter_rows(min_row=TITLE_ROWS + 1, values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def csv_rows(body: bytes) -> list[dict]:
+    """A CSV report's rows under its title rows and header (no totals row)."""
+    lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    header, *rows, _totals = lines[TITLE_ROWS:]
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def csv_cents(dollars_text: str) -> int:
+    return int(dollars_text.replace(".", ""))
 
 
 def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
@@ -451,9 +450,15 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     books.click("#close-day")
     total = sum(positive.values())
     paid = len(positive)
-    expect(books.locator("#close-result")).to_contain_text(
-        f"paid {paid} parrot{'' if paid == 1 else 's'}, total ${dollars(total)}"
+    parrots = f"{paid} parrot{'' if paid == 1 else 's'}"
+    expect(books.locator("#close-parrots")).to_have_text(parrots)
+    expect(books.locator("#close-total")).to_have_text(f"${dollars(total)}")
+    snap(books, "close-confirmation")
+    books.click("#confirm-close")
+    expect(books.locator(".flash.success")).to_contain_text(
+        f"paid {parrots}, total ${dollars(total)}"
     )
+    expect(books.locator("#closed-day")).to_contain_text("is closed")
     after = balances_table(books)
     assert after == {login: min(balance, 0) for login, balance in before.items()}
     snap(books, "accounting-after-close")
@@ -492,42 +497,39 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     # Both reports, as CSV and XLSX, for the page's range (the last seven days).
     real_server.eventually(lambda: books_settled(runtime, payouts=paid), "the payouts settling")
     start = today - timedelta(days=6)
-    links = books.locator("#per-day a")
+    links = books.locator("#reports a")
     ledger_csv, kind = download(books, links.nth(0), f"ates-ledger-{start}-to-{today}.csv")
     assert kind == "text/csv; charset=utf-8"
-    assert ledger_csv.startswith(b"billing_day,recorded_at_utc,account_id,")
-    ledger_rows = list(csv.DictReader(io.StringIO(ledger_csv.decode())))
+    ledger_rows = csv_rows(ledger_csv)
     ledger_xlsx, kind = download(books, links.nth(1), f"ates-ledger-{start}-to-{today}.xlsx")
     assert kind == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert ledger_xlsx.startswith(b"PK\x03\x04")
-    assert len(xlsx_rows(ledger_xlsx)) == len(ledger_rows) + 1
+    assert len(xlsx_rows(ledger_xlsx)) == len(ledger_rows)
     days_csv, kind = download(books, links.nth(2), f"ates-days-{start}-to-{today}.csv")
     assert kind == "text/csv; charset=utf-8"
-    [day_row] = list(csv.DictReader(io.StringIO(days_csv.decode())))
+    day_row = csv_rows(days_csv)[-1]  # every day of the range; today is the last
     days_xlsx, kind = download(books, links.nth(3), f"ates-days-{start}-to-{today}.xlsx")
-    assert days_xlsx.startswith(b"PK\x03\x04")
-    header, xlsx_day = xlsx_rows(days_xlsx)
-    assert header[0] == "billing_day" and xlsx_day[0] == today.isoformat()
+    xlsx_day = xlsx_rows(days_xlsx)[-1]
+    assert xlsx_day["Billing day"].date() == today
 
-    assert day_row["billing_day"] == today.isoformat()
-    assert int(day_row["management_earnings_cents"]) == earnings
-    assert int(day_row["payouts_cents"]) == total
-    assert xlsx_day[header.index("management_earnings_cents")] == earnings
-    assert xlsx_day[header.index("payouts_cents")] == total
-    payouts = [r for r in ledger_rows if r["kind"] == "payout"]
-    assert sorted(-int(r["amount_cents"]) for r in payouts) == sorted(positive.values())
+    assert day_row["Billing day"] == today.isoformat()
+    assert csv_cents(day_row["Management earnings ($)"]) == earnings
+    assert csv_cents(day_row["Payouts ($)"]) == total
+    assert round(xlsx_day["Management earnings ($)"] * 100) == earnings
+    assert round(xlsx_day["Payouts ($)"] * 100) == total
+    payouts = [r for r in ledger_rows if r["Kind"] == "Payout"]
+    assert sorted(-csv_cents(r["Amount ($)"]) for r in payouts) == sorted(positive.values())
     assert len(ledger_rows) == scalar(runtime, count(books_entries))
 
     # The most expensive task today, from the accountant's ledger, is the admin's.
-    rewards_today = [r for r in ledger_rows if r["kind"] == "completion_reward"]
-    highest = max(int(r["amount_cents"]) for r in rewards_today)
+    rewards_today = [r for r in ledger_rows if r["Kind"] == "Completion reward"]
+    highest = max(csv_cents(r["Amount ($)"]) for r in rewards_today)
     assert best_reward == highest
-    winners = {
-        (r["task_title"], r["account_name"])
+    winners = [
+        (r["Description"], r["Parrot"])
         for r in rewards_today
-        if int(r["amount_cents"]) == highest
-    }
-    assert (best_title, best_by) in winners
+        if csv_cents(r["Amount ($)"]) == highest
+    ]
+    assert any(best_title in what and best_by == who for what, who in winners)
 
     lap("reports downloaded")
     # After the close, analytics still agree (payouts are not earnings).

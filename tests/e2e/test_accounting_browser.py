@@ -15,6 +15,7 @@ from domains.accounting.rules import dollars
 from domains.accounting.tables import priced_tasks
 from outbox import publish
 from tests.integration.accounting.streams import new_id, rows, work
+from web.accounting_reports import TITLE_ROWS
 
 pytestmark = pytest.mark.e2e
 
@@ -93,16 +94,23 @@ def test_fee_and_reward_reach_the_worker_and_the_accountant_closes_the_day(
     books.click("text=Accounting")
     expect(books.locator("#earnings")).to_have_text(f"${dollars(-earned)}")
     books.click("#close-day")
-    expect(books.locator("#close-result")).to_contain_text(
+    expect(books.locator("#close-parrots")).to_have_text("1 parrot")
+    expect(books.locator("#close-total")).to_have_text(f"${dollars(earned)}")
+    books.click("#confirm-close")
+    expect(books.locator(".flash.success")).to_contain_text(
         f"paid 1 parrot, total ${dollars(earned)}"
     )
+    expect(books.locator("#closed-day")).to_contain_text("is closed")
+    expect(books.locator("#close-day")).to_have_count(0)
     expect(books.locator("#balances")).to_contain_text("$0.00")
 
     with books.expect_download() as ledger:
         books.click("#per-day >> text=CSV >> nth=0")
     assert ledger.value.suggested_filename.startswith("ates-ledger-")
-    kinds = [r["kind"] for r in csv.DictReader(io.StringIO(Path(ledger.value.path()).read_text()))]
-    assert kinds == ["assign_fee", "completion_reward"] * tasks + ["payout"]
+    lines = list(csv.reader(io.StringIO(Path(ledger.value.path()).read_text("utf-8-sig"))))
+    header = lines[TITLE_ROWS]
+    kinds = [dict(zip(header, line, strict=True))["Kind"] for line in lines[TITLE_ROWS + 1 : -1]]
+    assert kinds == ["Assign fee", "Completion reward"] * tasks + ["Payout"]
     with books.expect_download() as totals:
         books.click("#per-day >> text=XLSX >> nth=1")
     assert totals.value.suggested_filename.endswith(".xlsx")

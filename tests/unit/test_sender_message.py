@@ -35,3 +35,10 @@ def test_a_payout_email_sent_twice_carries_the_same_message_id():
     first, second = payout_email(PAYMENT, "a@b.example"), payout_email(PAYMENT, "a@b.example")
     assert first["Message-ID"] == second["Message-ID"]
     assert PAYMENT["payment_id"] in first["Message-ID"]
+
+
+def test_the_payout_email_claims_no_balance_after_the_close_only_what_the_payout_did():
+    body = " ".join(payout_email(PAYMENT, "a@b.example").get_content().split())
+    assert "brought to $0.00" in body
+    assert "after the close belong to the next billing day" in body
+    assert "starts the next day at $0.00" not in body  # a parrot may already be in the red

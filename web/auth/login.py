@@ -6,12 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 
 from domains.auth import commands, queries
-from web import navigation
 from web.access import ANY_ROLE, allow, public
 from web.auth import bp
 from web.auth.users import User
-
-navigation.add("Sessions", "auth.sessions")
 
 
 def _db():

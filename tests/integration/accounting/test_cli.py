@@ -1,7 +1,9 @@
 """`flask accounting close-day`."""
 
+import time
+
 from ates.database import utcnow
-from domains.accounting.rules import billing_day_of
+from domains.accounting.schedule import close_schedule, day_to_close
 from tests.integration.accounting.streams import (
     MOMENT,
     account_event,
@@ -23,7 +25,7 @@ def test_close_day_from_the_cli_pays_once_and_says_what_it_did(app, runtime):
     again = runner.invoke(args=["accounting", "close-day", "--date", day])
     assert first.exit_code == 0, first.output
     assert f"closed {day}: paid 1 parrot(s) ${earned // 100}.00" in first.output
-    assert f"closed {day}: paid 0 parrot(s) $0.00" in again.output
+    assert f"{day} was already closed: nothing was paid again" in again.output
     assert balances(runtime)[kesha] == 0
     assert [p["amount"] for p in published(runtime, "payment.made")] == [earned]
 
@@ -33,8 +35,23 @@ def test_close_day_refuses_a_malformed_date(app, runtime):
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
 
 
-def test_close_day_without_a_date_closes_today_in_the_company_time_zone(app, runtime):
+def test_close_day_without_a_date_closes_the_day_whose_scheduled_close_is_due(app, runtime):
+    settings = runtime.settings
     result = app.test_cli_runner().invoke(args=["accounting", "close-day"])
     assert result.exit_code == 0, result.output
-    today = billing_day_of(utcnow(), runtime.settings.timezone)
-    assert f"closed {today.isoformat()}: paid 0 parrot(s)" in result.output
+    due = day_to_close(utcnow(), settings.day_close_at, settings.timezone)
+    assert f"closed {due.isoformat()}: paid 0 parrot(s)" in result.output
+
+
+def test_closing_today_before_its_time_takes_early(app, runtime):
+    settings = runtime.settings
+    schedule = close_schedule(settings.day_close_at, settings.timezone)
+    if not schedule.is_early(schedule.today(utcnow()), utcnow()):
+        time.sleep(61)  # the minute of the scheduled close itself: wait for the next day
+    today = schedule.today(utcnow())
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["accounting", "close-day", "--date", today.isoformat()])
+    assert refused.exit_code != 0 and "--early" in refused.output
+    early = runner.invoke(args=["accounting", "close-day", "--date", today.isoformat(), "--early"])
+    assert early.exit_code == 0, early.output
+    assert f"closed {today.isoformat()}: paid 0 parrot(s)" in early.output

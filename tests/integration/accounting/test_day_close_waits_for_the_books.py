@@ -146,7 +146,7 @@ def test_the_close_button_says_the_books_are_behind_and_closes_nothing(
 
     response = client.post(
         "/accounting/close",
-        data={"day": today.isoformat()},
+        data={"day": today.isoformat(), "early": "yes"},
         headers={"HX-Request": "true", "X-CSRFToken": csrf_token()},
     )
 

@@ -39,7 +39,7 @@ def test_an_admin_sees_today_s_figures_the_per_day_most_expensive_tasks_and_the_
     rewards = [part.split("</td>")[0] for part in by_day.split('class="money reward">')[1:]]
     assert rewards == ["$28.00", "$38.00", "$30.00", "$39.00"]  # newest day first
     assert "most-expensive-summary" not in page  # said once, in the table
-    assert f"{range_label(first, today)}</span> — <strong class=\"reward\">$39.00" in page
+    assert f'{range_label(first, today)}</span> — <strong class="reward">$39.00' in page
     assert '<strong id="earnings-range">-$66.00</strong>' in page
     table = page.split('id="earnings-table"')[1].split("</table>")[0]
     assert table.count("<tr><td>") == 4 and "-$54.00" in table and "$15.00" in table

@@ -35,6 +35,15 @@ def test_the_migrated_database_matches_the_models(runtime):
     assert _differences_from_the_models(runtime.db) == []
 
 
+def test_each_domains_migrations_are_one_line_with_one_head(empty_database_url):
+    """Two migrations written side by side on one branch must be chained before they land
+    (every domain branch starts from the outbox's trunk, so only the domains are checked)."""
+    scripts = ScriptDirectory.from_config(alembic_config(empty_database_url))
+    labels = {label for revision in scripts.walk_revisions() for label in revision.branch_labels}
+    for domain in labels - {"outbox"}:
+        assert scripts.get_revision(f"{domain}@head") is not None  # MultipleHeads otherwise
+
+
 def test_a_database_at_the_previous_heads_upgrades_to_the_models(empty_database_url):
     """What an existing production database goes through: every branch one migration behind
     (a domain whose first migration is its newest is not there at all), then `heads`."""

@@ -4,13 +4,19 @@ Runs on both backends like every test (SQLite + in-process broker, PostgreSQL + 
 in each form is in test_bad_input.py; the browser walk under the CSP is in tests/e2e.
 """
 
+import dataclasses
+
 import pytest
+import redis
 import sqlalchemy as sa
 
+from ates.bootstrap import Runtime
 from domains.auth import commands
 from domains.auth.tables import accounts
+from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
 from tests.conftest import fetch_csrf_token, log_in
+from web import create_app
 
 # --- 1. Revocable sessions -------------------------------------------------------------------
 
@@ -51,6 +57,7 @@ def test_a_parrot_logs_out_their_other_sessions_and_keeps_this_one(app, client, 
     other = make_account("worker")
     theirs = app.test_client()
     assert log_in(theirs, other.login, other.password).status_code == 302
+    assert 'href="/sessions"' in client.get("/").get_data(as_text=True)  # their name, on top
     page = client.get("/sessions").get_data(as_text=True)
     assert page.count("<tr>") == 1 + 3 and "this browser" in page
     response = client.post(
@@ -89,6 +96,66 @@ def test_deactivation_role_change_or_new_password_ends_every_session_of_the_acco
     assert theirs.get("/tasks/all").status_code == 200
 
 
+# --- 2. Throttling without lockouts ---------------------------------------------------------
+
+
+def _login_from(client, address, login, password, **headers):
+    data = {"login": login, "password": password, "csrf_token": fetch_csrf_token(client)}
+    return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def test_one_address_gets_ten_failed_logins_a_minute_across_every_login(
+    app, client, runtime, make_account
+):
+    kesha, gosha = make_account("worker"), make_account("worker")
+    guesses = [_login_from(client, "10.0.0.7", f"guess-{n}", "wrong-guess") for n in range(10)]
+    assert {r.status_code for r in guesses} == {401}
+    refused = _login_from(client, "10.0.0.7", kesha.login, kesha.password)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many failed logins from your address" in refused.get_data(as_text=True)
+    # Nobody else is held up: not the accounts, not the parrots at other addresses.
+    office = app.test_client()
+    assert _login_from(office, "10.0.0.8", gosha.login, gosha.password).status_code == 302
+    if runtime.settings.redis_url:  # production keeps the counts in Redis, under our namespace
+        keys = redis.Redis.from_url(runtime.settings.redis_url).keys(
+            f"{runtime.settings.broker_namespace}:login-limits*"
+        )
+        assert keys
+
+
+def test_successful_logins_from_one_address_are_never_throttled(app, client, make_account):
+    parrots = [make_account("worker") for _ in range(12)]
+    for parrot in parrots:
+        browser = app.test_client()
+        assert _login_from(browser, "10.0.0.9", parrot.login, parrot.password).status_code == 302
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, make_account):
+    for n in range(10):
+        _login_from(client, "10.0.0.7", "kesha", "wrong-guess", **{"X-Forwarded-For": f"1.2.3.{n}"})
+    forged = _login_from(client, "10.0.0.7", "kesha", "x", **{"X-Forwarded-For": "9.9.9.9"})
+    assert forged.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, make_account):
+    proxied = dataclasses.replace(runtime.settings, trusted_proxies=1)
+    app = create_app(runtime=Runtime(proxied, runtime.db, runtime.broker, runtime.actors))
+    app.extensions["ates_login_limiter"].reset()
+    client = app.test_client()
+    kesha = make_account("worker")
+    proxy = "127.0.0.1"
+    for _ in range(10):
+        _login_from(client, proxy, "kesha", "wrong", **{"X-Forwarded-For": "203.0.113.5"})
+    guesser = _login_from(client, proxy, "kesha", "wrong", **{"X-Forwarded-For": "203.0.113.5"})
+    assert guesser.status_code == 429
+    # The proxy's address is not what is counted: another client behind it logs in.
+    other = app.test_client()
+    welcome = _login_from(
+        other, proxy, kesha.login, kesha.password, **{"X-Forwarded-For": "203.0.113.6"}
+    )
+    assert welcome.status_code == 302
+
+
 # --- 3. Security headers on every response -------------------------------------------------
 
 
@@ -109,11 +176,6 @@ def test_every_response_carries_the_security_headers(client, login_as, url):
 
 
 def test_production_over_https_sends_hsts_and_secure_cookies(runtime):
-    import dataclasses
-
-    from ates.bootstrap import Runtime
-    from web import create_app
-
     production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
     app = create_app(runtime=Runtime(production, runtime.db, runtime.broker, runtime.actors))
     response = app.test_client().get("/login", base_url="https://ates.example")
@@ -141,6 +203,32 @@ def test_percent_and_underscore_in_the_accounts_search_are_literal(client, login
     assert "kesha_1" in rows and "keshax1" not in rows
     rows = client.get("/accounts?q=%25", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rio 100% Parrot" in rows and "kesha" not in rows
+
+
+def test_percent_and_underscore_in_the_task_searches_are_literal(
+    client, runtime, login_as, make_account, deliver
+):
+    boss = login_as("manager")
+    make_account("worker", login="kesha_1", full_name="Kesha Underscore")
+    make_account("worker", login="keshax1", full_name="Kesha Letter")
+    assigned = set()
+    with runtime.db.transaction() as session:
+        for title in ("Feed 100% of the parrots", "Feed 1000 parrots", "Clean perch_2"):
+            assigned.add(
+                tracker.create_task(session, title=title, created_by=boss.public_id)["assignee"]
+            )
+        while len(assigned) < 2:  # each Kesha has a task, so a wildcard would show
+            assigned.add(
+                tracker.create_task(session, title="Water", created_by=boss.public_id)["assignee"]
+            )
+    deliver()
+    htmx = {"HX-Request": "true"}
+    found = client.get("/tasks/all?q=100%25", headers=htmx).get_data(as_text=True)
+    assert "Feed 100% of the parrots" in found and "Feed 1000 parrots" not in found
+    found = client.get("/tasks/all?q=perch_", headers=htmx).get_data(as_text=True)
+    assert "Clean perch_2" in found and "Feed" not in found
+    found = client.get("/tasks/all?parrot=kesha_", headers=htmx).get_data(as_text=True)
+    assert "Kesha Underscore" in found and "Kesha Letter" not in found
 
 
 @pytest.mark.parametrize(
