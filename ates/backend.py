@@ -45,6 +45,8 @@ class PostgreSQL:
     # Pages read in autocommit: no BEGIN and COMMIT round trips.
     reading_options = {"isolation_level": "AUTOCOMMIT"}
     snapshot_options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    # A commit that publishes NOTIFYs (migration 0004's trigger): a relay can LISTEN.
+    notifies_on_commit = True
 
     def insert(self, table: sa.Table):
         return postgresql.insert(table)
@@ -138,6 +140,7 @@ class SQLite:
     # Pages read in a deferred transaction (ates.database begins it) that never queues for the
     # write lock.
     reading_options = snapshot_options = {"read_only": True}  # WAL: a reader sees one moment
+    notifies_on_commit = False  # the relay runs in the app process: a doorbell in memory wakes it
 
     def insert(self, table: sa.Table):
         return sqlite.insert(table)

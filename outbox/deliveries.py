@@ -125,6 +125,16 @@ def lag(session: Session, consumers: Iterable[str], now: datetime | None = None)
     return ages
 
 
+def owed_counts(session: Session) -> dict[str, int]:
+    """Per consumer, how many events relayed to it it has not settled yet."""
+    query = (
+        sa.select(deliveries.c.consumer, sa.func.count())
+        .where(~_settled(session))
+        .group_by(deliveries.c.consumer)
+    )
+    return dict(session.execute(query).all())
+
+
 def backoff_ceiling(attempts: int, min_backoff_ms: int, max_backoff_ms: int) -> timedelta:
     """The longest wait Dramatiq's Retries picks before this attempt (it jitters below it)."""
     return timedelta(milliseconds=min(min_backoff_ms * 2 ** min(attempts, 32), max_backoff_ms))

@@ -1,15 +1,16 @@
 """What the operations page and the metrics show: relay throughput, consumer lag, dead letters."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import utcnow
+from outbox import deliveries
 from outbox.consumers import CONSUMERS
-from outbox.tables import dead_letters, event_archive, events, inbox
+from outbox.tables import dead_letters, event_archive
 
 DEAD_LETTERS_SHOWN = 200
 
@@ -68,32 +69,9 @@ def waiting_dead_letters(session: Session, limit: int = DEAD_LETTERS_SHOWN) -> l
     return [DeadLetter(*row) for row in rows]
 
 
-LAG_WINDOW_MINUTES = 15
-
-
 def consumer_lag(session: Session, now: datetime | None = None) -> dict[str, tuple[int, float]]:
-    """Per consumer: how many events relayed in the last minutes it has neither handled nor
-    dead-lettered, and the age in seconds of the oldest (0 when none). Bounded by the window,
-    so a scrape stays cheap however long the outbox keeps relayed rows."""
-    now = now or utcnow()
-    since = now - timedelta(minutes=LAG_WINDOW_MINUTES)
-    # Dead letters keep the id as the message had it: the text of the UUID.
-    event_id = backend(session).as_text(events.c.event_id)
-    lag = {}
-    for name, consumer in sorted(CONSUMERS.items()):
-        handled = sa.exists().where(inbox.c.consumer == name, inbox.c.event_id == events.c.event_id)
-        buried = sa.exists().where(
-            dead_letters.c.consumer == name, dead_letters.c.event_id == event_id
-        )
-        count, oldest = session.execute(
-            sa.select(sa.func.count(), sa.func.min(events.c.event_time)).where(
-                events.c.relayed_at >= since,
-                events.c.event_name.in_(list(consumer.handlers)),
-                ~handled,
-                ~buried,
-            )
-        ).one()
-        if oldest is not None and oldest.tzinfo is None:  # SQLite's min() bypasses the type
-            oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
-        lag[name] = (count, (now - oldest).total_seconds() if oldest else 0.0)
-    return lag
+    """Per consumer: how many events were relayed to it and are neither handled nor
+    dead-lettered yet (`outbox.deliveries`), and the age in seconds of the oldest (0: none)."""
+    ages = deliveries.lag(session, sorted(CONSUMERS), now)
+    counts = deliveries.owed_counts(session)
+    return {name: (counts.get(name, 0), age) for name, age in ages.items()}

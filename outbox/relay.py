@@ -122,7 +122,7 @@ class Relay:
         """Relay until stopped; when idle, wait for a commit to wake it (or the poll); back
         off while the broker is down."""
         failures = 0
-        waiter = waiter_for(self.db.url)
+        waiter = waiter_for(self.db)
         waiter.listen()
         try:
             while not stop.is_set():

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ates.database import Database
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "outbox_published"
@@ -124,8 +126,6 @@ class Listener:
                 self.connection = None
 
 
-def waiter_for(database_url: str):
+def waiter_for(db: Database):
     """What a relay waits on between batches: the server's notifications, or the doorbell."""
-    if database_url.startswith("postgresql"):
-        return Listener(database_url)
-    return doorbell
+    return Listener(db.url) if db.backend.notifies_on_commit else doorbell

@@ -122,8 +122,7 @@ class SystemFigures:
         yield dead
         unhandled = GaugeMetricFamily(
             "ates_consumer_lag_events",
-            f"Events relayed in the last {monitoring.LAG_WINDOW_MINUTES} minutes that the "
-            "consumer has neither handled nor dead-lettered.",
+            "Events relayed to the consumer that it has neither handled nor dead-lettered.",
             labels=["consumer"],
         )
         oldest = GaugeMetricFamily(

@@ -29,6 +29,8 @@ BACKEND_ONLY = (
     "date_trunc",
     "gen_random_uuid",
     "jsonb_build_object",
+    'startswith("postgres',
+    'startswith("sqlite',
 )
 
 

@@ -1,11 +1,13 @@
 """`/healthz` for load balancers (the word) and on-call (the figures, admins only)."""
 
+import json
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from ates.database import utcnow
+from ates.settings import load_settings
 from outbox import publish
 from outbox.relay import Relay
 from outbox.tables import deliveries
@@ -96,3 +98,31 @@ def test_other_roles_get_only_the_status_word_too(client, runtime, make_account)
     manager = make_account("manager")
     log_in(client, manager.login, manager.password)
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_consumer_lag_is_on_the_operations_page_and_in_outbox_status(
+    app, client, runtime, login_as
+):
+    login_as("admin")
+    publish_probe(runtime, 1)
+    Relay(runtime.db, send=lambda consumer, messages: None).relay_once()  # the broker lost it
+    with runtime.db.transaction() as session:
+        session.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.consumer == "probe")
+            .values(relayed_at=utcnow() - timedelta(minutes=20))
+        )
+    page = client.get("/operations").get_data(as_text=True)
+    row = page[page.index('id="lag-probe"') :].split("</tr>")[0]
+    assert "20 min" in row
+    assert "degraded" in page and "probe lags 120" in page
+    result = app.test_cli_runner().invoke(args=["outbox", "status"])
+    figures = json.loads(result.output)
+    assert figures["lag_seconds"]["probe"] >= 1200 and figures["lag_seconds"]["analytics"] == 0
+    assert figures["troubles"][0].startswith("probe lags 120")
+
+
+def test_by_default_retries_back_off_up_to_an_hour_and_give_up_after_a_day():
+    defaults = load_settings(secret_key="k")
+    assert (defaults.retry_max_backoff_ms, defaults.give_up_after_seconds) == (3_600_000, 86_400)
+    assert defaults.redeliver_after_seconds == 300

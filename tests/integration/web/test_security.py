@@ -11,11 +11,13 @@ import redis
 import sqlalchemy as sa
 
 from ates.bootstrap import Runtime
+from ates.database import metadata
 from domains.auth import commands
 from domains.auth.tables import accounts
 from domains.tracker import commands as tracker
 from domains.tracker.tables import tasks
 from tests.conftest import fetch_csrf_token, log_in
+from tests.integration.web.test_access import _routes, _url
 from web import create_app
 
 # --- 1. Revocable sessions -------------------------------------------------------------------
@@ -156,6 +158,16 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, m
     assert welcome.status_code == 302
 
 
+def test_with_redis_unreachable_failed_logins_are_still_limited_in_each_process(runtime):
+    unreachable = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
+    app = create_app(runtime=dataclasses.replace(runtime, settings=unreachable))
+    client = app.test_client()
+    for n in range(10):
+        assert _login_from(client, "10.0.0.7", f"guess-{n}", "wrong").status_code == 401
+    refused = _login_from(client, "10.0.0.7", "guess-10", "wrong")
+    assert refused.status_code == 429 and "from your address" in refused.get_data(as_text=True)
+
+
 # --- 3. Security headers on every response -------------------------------------------------
 
 
@@ -192,6 +204,36 @@ def test_no_page_has_inline_script_or_style(client, login_as):
 
 
 # --- 4. Input hygiene ------------------------------------------------------------------------
+
+
+def test_a_control_character_is_refused_on_every_route_before_its_view_runs(
+    app, client, runtime, login_as
+):
+    """Every form, search and query string of every route, not only the ones listed in
+    test_bad_input.py: one shared check answers 422 and names the field."""
+    login_as("admin")
+    token = fetch_csrf_token(client)
+    before = _row_counts(runtime)
+    checked = 0
+    for rule, method in _routes(app):
+        if method == "GET":
+            response = client.get(_url(rule) + "?q=kesha%00")
+        else:
+            data = {"csrf_token": token, "title": "Feed\x00", "day": "2026-11-01\x1b"}
+            response = client.open(_url(rule), method=method, data=data)
+        assert response.status_code == 422, f"{method} {rule.rule}: {response.status_code}"
+        assert "control character" in response.get_data(as_text=True)
+        checked += 1
+    assert checked >= 30
+    assert _row_counts(runtime) == before
+
+
+def _row_counts(runtime) -> dict:
+    with runtime.db.reading() as session:
+        return {
+            table.fullname: session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in metadata.sorted_tables
+        }
 
 
 def test_percent_and_underscore_in_the_accounts_search_are_literal(client, login_as, make_account):
