@@ -6,8 +6,12 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
+# What RabbitMQ must prove again: delivery, dead letters, poison messages, and the faults.
+RABBITMQ_TESTS ?= tests/integration/outbox/test_outbox.py tests/integration/outbox/test_faults.py \
+	tests/integration/outbox/test_relay_wakeup.py tests/integration/outbox/test_metrics.py
 
-.PHONY: run test test-embedded test-services lint bench clean translations
+.PHONY: run test test-embedded test-services test-rabbitmq lint bench clean translations
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +25,21 @@ run: $(BIN)/activate
 	$(FLASK) demo history
 	PORT=$(PORT) $(BIN)/python -m web
 
-test: test-embedded test-services
+test: test-embedded test-services test-rabbitmq
 
 # The embedded default: SQLite and the in-process broker.
 test-embedded: $(BIN)/activate
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest
+	env -u DATABASE_URL -u BROKER_URL -u REDIS_URL -u ATES_ENV $(BIN)/python -m pytest
 
 # PostgreSQL and Redis (each test session makes its own database and Redis namespace).
 test-services: $(BIN)/activate
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest
+	env -u REDIS_URL -u ATES_ENV DATABASE_URL=$(TEST_DATABASE_URL) BROKER_URL=$(TEST_REDIS_URL) \
+		$(BIN)/python -m pytest
+
+# PostgreSQL and RabbitMQ, the broker's own tests only (a vhost of the session's own).
+test-rabbitmq: $(BIN)/activate
+	env -u REDIS_URL -u ATES_ENV DATABASE_URL=$(TEST_DATABASE_URL) BROKER_URL=$(TEST_RABBITMQ_URL) \
+		$(BIN)/python -m pytest $(RABBITMQ_TESTS)
 
 # Benchmarks on PostgreSQL + Redis (own database and namespace, dropped at the end); sizes via
 # BENCH_* variables or `python -m tests.benchmarks --help`. Not part of `make test`.

@@ -198,7 +198,7 @@ class SQLite:
         return datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
 
     def new_uuid(self):
-        return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))  # a UUID as SQLite stores it
+        return sa.func.gen_random_uuid()  # ates.database gives SQLite's connections PostgreSQL's
 
     def as_text(self, column):
         """A column as text; a UUID (32 hex digits here) as its dashed form."""

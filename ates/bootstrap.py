@@ -19,6 +19,7 @@ from domains.accounting.schedule import start_scheduler
 from outbox.broker import declare_actors, setup_broker, waiting
 from outbox.embedded import EmbeddedWorkers
 from outbox.events import SchemaRegistry, registry
+from outbox.logs import configure_logging
 from outbox.relay import Relay
 
 DOMAINS_DIR = ROOT / "domains"
@@ -97,6 +98,7 @@ def load_domains() -> None:
 
 def start(settings: Settings | None = None) -> Runtime:
     settings = process_settings.use(settings or load_settings())
+    configure_logging(settings.production)
     load_domains()
     db = open_database(settings.database_url)
     broker = setup_broker(settings)

@@ -9,6 +9,7 @@ table names must be unique across domains; `tests/unit/test_tables.py` guards th
 """
 
 import hashlib
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -94,8 +95,9 @@ def make_engine(url: str, schemas: Iterable[str], **kwargs) -> sa.Engine:
         dbapi_connection.isolation_level = None
         for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL"):
             dbapi_connection.execute(f"PRAGMA {pragma}")
-        # PostgreSQL's md5(), so an id derived in SQL is derived the same way here.
+        # PostgreSQL's md5() and gen_random_uuid(), so ids made in SQL are made the same way here.
         dbapi_connection.create_function("md5", 1, _md5, deterministic=True)
+        dbapi_connection.create_function("gen_random_uuid", 0, _random_uuid)
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
@@ -108,6 +110,10 @@ def make_engine(url: str, schemas: Iterable[str], **kwargs) -> sa.Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine.execution_options(schema_translate_map=dict.fromkeys(schemas))
+
+
+def _random_uuid() -> str:
+    return uuid.uuid4().hex  # how SQLite stores a UUID column: 32 hex digits
 
 
 def _md5(text: str | None) -> str | None:

@@ -18,7 +18,7 @@ def _secret_key(production: bool) -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
     if production:
-        raise RuntimeError("SECRET_KEY must be set in production (REDIS_URL is set).")
+        raise RuntimeError("SECRET_KEY must be set in production (ATES_ENV=production).")
     # The embedded default keeps one generated key, so sessions survive restarts.
     key_file = _var_dir() / "secret_key"
     if not key_file.exists():
@@ -27,12 +27,20 @@ def _secret_key(production: bool) -> str:
     return key_file.read_text().strip()
 
 
+ENVIRONMENTS = ("development", "production")
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    redis_url: str | None
+    # redis://... or amqp://...; None: the embedded in-process broker.
+    broker_url: str | None
     secret_key: str
     var_dir: Path
+    # `production`: secure cookies, HSTS, no demo data, a SECRET_KEY required. Said explicitly
+    # (ATES_ENV), not guessed from which broker is configured.
+    environment: str = "development"
     timezone: str = "UTC"
     day_close_at: str = "23:59"
     mail_host: str | None = None
@@ -58,14 +66,32 @@ class Settings:
     # Failed logins one client address may make (Flask-Limiter's notation).
     login_limit: str = "10 per minute;60 per hour"
 
+    def __post_init__(self):
+        if self.environment not in ENVIRONMENTS:
+            raise ValueError(f"ATES_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.broker_url and self.broker_url.split(":", 1)[0] not in BROKER_SCHEMES:
+            raise ValueError("BROKER_URL must be redis://, rediss://, amqp:// or amqps://")
+
     @property
     def embedded(self) -> bool:
-        """No Redis: broker, workers and relay all live inside the app process."""
-        return self.redis_url is None
+        """No broker: broker, workers and relay all live inside the app process."""
+        return self.broker_url is None
 
     @property
     def production(self) -> bool:
-        return not self.embedded
+        return self.environment == "production"
+
+    @property
+    def redis_url(self) -> str | None:
+        """The Redis of a Redis broker, where shared counters live too (login limits)."""
+        return self.broker_url if self.broker_kind == "redis" else None
+
+    @property
+    def broker_kind(self) -> str:
+        """`redis`, `rabbitmq` or `embedded`."""
+        if self.broker_url is None:
+            return "embedded"
+        return "rabbitmq" if self.broker_url.startswith("amqp") else "redis"
 
     @property
     def mail_dir(self) -> Path:
@@ -75,12 +101,18 @@ class Settings:
 def load_settings(**overrides) -> Settings:
     env = os.environ
     var_dir = _var_dir()
-    redis_url = overrides.pop("redis_url", env.get("REDIS_URL") or None)
+    # REDIS_URL is the older name of BROKER_URL, still read.
+    broker_url = overrides.pop("broker_url", env.get("BROKER_URL") or env.get("REDIS_URL") or None)
+    environment = overrides.pop("environment", env.get("ATES_ENV") or "development")
+    if environment == "production" and broker_url is None:
+        # Several web, worker and relay processes cannot share an in-process broker.
+        raise RuntimeError("production needs a broker: set BROKER_URL (redis:// or amqp://)")
     values = dict(
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'ates.sqlite3'}",
-        redis_url=redis_url,
+        broker_url=broker_url,
+        environment=environment,
         secret_key=overrides.pop("secret_key", None)
-        or _secret_key(production=redis_url is not None),
+        or _secret_key(production=environment == "production"),
         var_dir=var_dir,
         timezone=env.get("ATES_TIMEZONE", "UTC"),
         day_close_at=env.get("ATES_DAY_CLOSE_AT", "23:59"),

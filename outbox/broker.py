@@ -47,9 +47,19 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
         TimeLimit(time_limit=300_000),
         CurrentMessage(),
     ]
-    if settings.redis_url:
+    if settings.broker_kind == "rabbitmq":
+        # Durable queues and persistent messages are Dramatiq's defaults on RabbitMQ; publisher
+        # confirms make a send return only once RabbitMQ holds the message, so the relay marks
+        # an event relayed only after that. A dead worker's unacknowledged messages go back to
+        # their queue as soon as its connection drops.
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(
+            url=settings.broker_url, confirm_delivery=True, middleware=middleware
+        )
+    elif settings.broker_kind == "redis":
         broker = HealingRedisBroker(
-            url=settings.redis_url,
+            url=settings.broker_url,
             namespace=settings.broker_namespace,
             middleware=middleware,
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
@@ -59,6 +69,14 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
         broker = StubBroker(middleware=middleware)
     dramatiq.set_broker(broker)
     return broker
+
+
+def ping(broker: dramatiq.Broker) -> None:
+    """Raise unless the broker answers (the in-process broker always does)."""
+    if isinstance(broker, RedisBroker):
+        broker.client.ping()
+    elif not isinstance(broker, StubBroker):
+        broker.connection.process_data_events(time_limit=0)
 
 
 def waiting(broker: dramatiq.Broker, queue_name: str) -> int:

@@ -111,7 +111,7 @@ class Consumer:
                 bulk.setdefault((event.event_name, event.correlation_id), []).append(event)
                 continue
             self._flush(session, bulk)
-            with caused_by(event.correlation_id):
+            with caused_by(event.correlation_id, event.event_id):
                 self.handlers[event.event_name][1](session, event)
         self._flush(session, bulk)
 

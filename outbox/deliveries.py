@@ -64,7 +64,7 @@ def retrying(
     )
 
 
-def _settled(session: Session):
+def settled_already(session: Session):
     """The row's consumer has handled the event (its inbox) or buried it (a dead letter)."""
     handled = sa.exists().where(
         inbox.c.consumer == deliveries.c.consumer, inbox.c.event_id == deliveries.c.event_id
@@ -81,7 +81,7 @@ def _settled(session: Session):
 def forget_settled(session: Session) -> None:
     """Drop rows a consumer settled before the relay committed them: a fast consumer's delete
     found nothing to delete yet."""
-    session.execute(sa.delete(deliveries).where(_settled(session)))
+    session.execute(sa.delete(deliveries).where(settled_already(session)))
 
 
 def overdue(session: Session, consumer: str, now: datetime, limit: int) -> list:
@@ -117,7 +117,7 @@ def lag(session: Session, consumers: Iterable[str], now: datetime | None = None)
         # relay committed them wait for `forget_settled`, and are few.
         oldest = session.scalar(
             sa.select(deliveries.c.relayed_at)
-            .where(deliveries.c.consumer == name, ~_settled(session))
+            .where(deliveries.c.consumer == name, ~settled_already(session))
             .order_by(deliveries.c.relayed_at)
             .limit(1)
         )
@@ -129,7 +129,7 @@ def owed_counts(session: Session) -> dict[str, int]:
     """Per consumer, how many events relayed to it it has not settled yet."""
     query = (
         sa.select(deliveries.c.consumer, sa.func.count())
-        .where(~_settled(session))
+        .where(~settled_already(session))
         .group_by(deliveries.c.consumer)
     )
     return dict(session.execute(query).all())

@@ -70,10 +70,19 @@ def settle(
             raise TimeoutError("events did not settle")
         sent = relay.drain()
         for queue in broker.get_declared_queues():
-            broker.join(queue, timeout=int(timeout * 1000))
+            _join(broker, queue, timeout)
         worker.join()
         with db.transaction() as session:
             pending = session.scalar(
                 sa.select(sa.func.count()).where(events.c.relayed_at.is_(None))
             )
         quiet_rounds = quiet_rounds + 1 if sent == 0 and pending == 0 else 0
+
+
+def _join(broker: dramatiq.Broker, queue: str, timeout: float) -> None:
+    if type(broker).__name__ == "RabbitmqBroker":
+        # RabbitMQ's queue counts lag a moment, so its join wants several empty looks in a row
+        # (by default ten, 100 ms apart, per queue); the two quiet rounds above already insist.
+        broker.join(queue, min_successes=2, idle_time=20, timeout=int(timeout * 1000))
+    else:
+        broker.join(queue, timeout=int(timeout * 1000))

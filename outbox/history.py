@@ -5,10 +5,11 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from ates.database import Database
 from outbox.consumers import CONSUMERS, apply_batch, bury
 from outbox.relay import BATCH_SIZE, message_of
-from outbox.tables import event_archive, inbox
+from outbox.tables import event_archive, events, inbox
 
 
 def archived_count(db: Database, consumer_name: str) -> int:
@@ -55,3 +56,17 @@ def _archived_after(db: Database, names: list[str], last_id: int) -> list:
             .order_by(event_archive.c.id)
             .limit(BATCH_SIZE)
         ).all()
+
+
+def published_ids(session, name: str, at) -> sa.Select:
+    """The ids (as text) of the events of one name published at one moment (e.g. a Reassign's
+    task.assigned), whether still in the work queue or archived: what consumers record them by."""
+    database = backend(session)
+    return sa.union(
+        *(
+            sa.select(database.as_text(table.c.event_id).label("event_id")).where(
+                table.c.event_name == name, table.c.event_time == at
+            )
+            for table in (events, event_archive)
+        )
+    )

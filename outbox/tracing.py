@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from sqlalchemy.orm import Session
 
 _current: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+_event: ContextVar[str | None] = ContextVar("event_id", default=None)
 _SESSION_KEY = "correlation_id"
 # What a proxy may hand us as X-Request-ID: short, and safe to show and to log.
 ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -28,17 +29,24 @@ def current() -> str | None:
     return _current.get()
 
 
+def current_event() -> str | None:
+    """The event being handled, if one is (for the logs)."""
+    return _event.get()
+
+
 @contextmanager
-def caused_by(correlation_id: str | None) -> Iterator[str | None]:
-    """Run the block under this correlation id (None: leave the current one)."""
-    if correlation_id is None:
-        yield current()
-        return
-    token = _current.set(correlation_id)
+def caused_by(correlation_id: str | None, event_id: str | None = None) -> Iterator[str | None]:
+    """Run the block under this correlation id (None: leave the current one), handling
+    `event_id` if given."""
+    event_token = _event.set(event_id) if event_id is not None else None
+    token = _current.set(correlation_id) if correlation_id is not None else None
     try:
-        yield correlation_id
+        yield current()
     finally:
-        _current.reset(token)
+        if token is not None:
+            _current.reset(token)
+        if event_token is not None:
+            _event.reset(event_token)
 
 
 def correlation_of(session: Session) -> str:

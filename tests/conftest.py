@@ -1,7 +1,8 @@
 """Fixtures on real services. The backend comes from the environment, as in production:
 
 - nothing set: the embedded default (SQLite file, in-process Dramatiq broker);
-- DATABASE_URL=postgresql+psycopg://... and REDIS_URL=redis://...: PostgreSQL and Redis.
+- DATABASE_URL=postgresql+psycopg://... and REDIS_URL=redis://...: PostgreSQL and Redis;
+- BROKER_URL=amqp://...: RabbitMQ instead (a vhost of the session's own, deleted after).
 
 Each test session gets its own fresh database and its own Redis namespace, so several
 sessions can run side by side on one machine.
@@ -22,6 +23,7 @@ import itertools
 import os
 import re
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -44,7 +46,7 @@ from outbox import embedded
 from outbox.broker import declare_actors, setup_broker
 from tests import events
 from tests.probe import probe_metadata
-from tests.processes import PrivateRedis
+from tests.processes import private_broker_for, rabbitmq_vhost
 
 pytest_plugins = ["tests.mail"]  # `mailbox`: a real SMTP server (aiosmtpd)
 
@@ -88,15 +90,22 @@ def empty_database_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
     database_url = _fresh_database_url(tmp_path_factory)
-    yield load_settings(
-        database_url=database_url,
-        secret_key="test-secret",
-        var_dir=tmp_path_factory.mktemp("var"),
-        broker_namespace=f"ates-test-{SESSION_TAG}",
-        retry_min_backoff_ms=10,
-        retry_max_backoff_ms=100,
-        give_up_after_seconds=1,
-    )
+    with ExitStack() as stack:
+        overrides = {}
+        broker_url = os.environ.get("BROKER_URL") or ""
+        if broker_url.startswith("amqp"):
+            vhost = rabbitmq_vhost(broker_url, f"ates-test-{SESSION_TAG}")
+            overrides["broker_url"] = stack.enter_context(vhost)
+        yield load_settings(
+            database_url=database_url,
+            secret_key="test-secret",
+            var_dir=tmp_path_factory.mktemp("var"),
+            broker_namespace=f"ates-test-{SESSION_TAG}",
+            retry_min_backoff_ms=10,
+            retry_max_backoff_ms=100,
+            give_up_after_seconds=1,
+            **overrides,
+        )
     _drop_database(database_url)
 
 
@@ -106,8 +115,8 @@ def session_runtime(settings) -> Runtime:
     runtime = start(settings)
     probe_metadata.create_all(runtime.db.engine)
     yield runtime
-    if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url)
+    if settings.broker_kind == "redis":
+        client = redis.Redis.from_url(settings.broker_url)
         for key in client.scan_iter(f"{settings.broker_namespace}*"):
             client.delete(key)
     runtime.db.dispose()
@@ -264,23 +273,26 @@ def login_as(client, make_account):
 
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
-    broker = "redis" if os.environ.get("REDIS_URL") else "in-process (embedded default)"
-    return [f"aTES backend: database={url.split(':')[0]}, broker={broker}"]
+    broker = (os.environ.get("BROKER_URL") or os.environ.get("REDIS_URL") or "").split(":")[0]
+    return [f"aTES backend: database={url.split(':')[0]}, broker={broker or 'in-process'}"]
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    """A Redis server of the test's own, free to stop and start."""
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+def private_broker(settings, tmp_path):
+    """A broker server of the test's own, of the session's kind (Redis for the embedded
+    default, whose broker lives in memory), free to stop and start."""
+    server = private_broker_for(settings, tmp_path)
+    try:
+        server.start()
+        yield server
+    finally:
+        getattr(server, "remove", server.stop)()
 
 
 @pytest.fixture
-def private_runtime(runtime, private_redis) -> Runtime:
-    """The session's database with a broker and actors on the private Redis."""
-    settings = dataclasses.replace(runtime.settings, redis_url=private_redis.url)
+def private_runtime(runtime, private_broker) -> Runtime:
+    """The session's database with a broker and actors on the private broker server."""
+    settings = dataclasses.replace(runtime.settings, broker_url=private_broker.url)
     broker = setup_broker(settings)
     yield Runtime(settings, runtime.db, broker, declare_actors(broker, runtime.db))
     dramatiq.set_broker(runtime.broker)

@@ -1,10 +1,12 @@
 """Real processes for the tests: a private Redis, Dramatiq workers, the relay, the web server."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +68,102 @@ class PrivateRedis:
             self.process = None
 
 
+class PrivateRabbitmq:
+    """A RabbitMQ node of the test's own (its own name, ports and data directory)."""
+
+    def __init__(self, tmp_path: Path):
+        self.port = free_port()
+        self.node = f"ates{self.port}@localhost"
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+        # rabbitmq-server runs as the rabbitmq user: a directory it may write, outside pytest's
+        # private temporary tree.
+        self.dir = Path(tempfile.mkdtemp(prefix=f"ates-rabbitmq-{self.port}-"))
+        self.dir.chmod(0o777)
+        self.process = None
+
+    def start(self) -> None:
+        (self.dir / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
+        (self.dir / "enabled_plugins").write_text("[].\n")
+        env = dict(os.environ) | {
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+        }
+        with open(self.dir / "server.log", "ab") as log:
+            self.process = subprocess.Popen(
+                ["rabbitmq-server"],
+                cwd=self.dir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(self._answers, 120, "rabbitmq start", 0.5)
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"rabbitmq-server exited; see {self.dir / 'server.log'}")
+        return _amqp_answers(self.url)
+
+    def stop(self) -> None:
+        """Stop the node and forget its data (queues and messages), as a lost server would."""
+        if self.process:
+            # The node runs as another user in a session of its own (su): stop it by name.
+            subprocess.run(
+                ["rabbitmqctl", "-n", self.node, "stop"], capture_output=True, timeout=120
+            )
+            wait_until(lambda: not _listening(self.port), 60, "rabbitmq stop")
+            kill(self.process, signal.SIGTERM)
+            self.process = None
+        shutil.rmtree(self.dir / "mnesia", ignore_errors=True)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _amqp_answers(url: str) -> bool:
+    import pika
+
+    try:
+        pika.BlockingConnection(pika.URLParameters(url)).close()
+        return True
+    except pika.exceptions.AMQPError:
+        return False
+
+
+@contextmanager
+def rabbitmq_vhost(url: str, name: str):
+    """A vhost of its own on a shared RabbitMQ (`url` with the vhost replaced), deleted after."""
+    subprocess.run(["rabbitmqctl", "add_vhost", name], check=True, capture_output=True)
+    try:
+        subprocess.run(
+            ["rabbitmqctl", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+        yield f"{base}/{name}"
+    finally:
+        subprocess.run(["rabbitmqctl", "delete_vhost", name], check=False, capture_output=True)
+
+
+def private_broker_for(settings, tmp_path: Path):
+    """A private server of the session's broker kind (Redis for the embedded default)."""
+    if settings.broker_kind == "rabbitmq":
+        return PrivateRabbitmq(tmp_path)
+    return PrivateRedis(tmp_path)
+
+
 def _pings(client) -> bool:
     try:
         return client.ping()
@@ -86,8 +184,11 @@ def app_environment(settings, **extra) -> dict:
         ATES_VAR_DIR=str(settings.var_dir),
         PYTHONPATH=str(ROOT),
     )
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
+    env.pop("REDIS_URL", None)
+    env.pop("BROKER_URL", None)
+    if settings.broker_url:
+        env["BROKER_URL"] = settings.broker_url
+    env["ATES_ENV"] = settings.environment
     env.update({key: str(value) for key, value in extra.items()})
     return env
 

@@ -53,7 +53,7 @@ def history_command():
     """Write a week of tasks, Reassigns, completions and closes, unless any task exists."""
     runtime = current_app.extensions["ates"]
     if runtime.settings.production:
-        raise click.ClickException("production (REDIS_URL is set) never gets demo history")
+        raise click.ClickException("production (ATES_ENV=production) never gets demo history")
     with runtime.db.reading() as session:
         if session.scalar(sa.select(sa.exists().where(tasks.c.id.is_not(None)))):
             click.echo("demo history: tasks exist already; nothing written")

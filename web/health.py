@@ -7,6 +7,7 @@ consumer lags or dead letters wait past the configured thresholds; otherwise "ok
 from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
+from outbox.broker import ping
 from outbox.operations import status
 from web.access import public
 
@@ -29,11 +30,10 @@ def healthz():
         )
     except Exception as error:
         body["database"] = f"down: {type(error).__name__}"
-    if settings.redis_url:
-        try:
-            runtime.broker.client.ping()
-        except Exception as error:
-            body["broker"] = f"down: {type(error).__name__}"
+    try:
+        ping(runtime.broker)
+    except Exception as error:
+        body["broker"] = f"down: {type(error).__name__}"
     if body["database"] != "ok" or body["broker"] != "ok":
         word, code = "down", 503
     else:

@@ -14,12 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from domains.accounting import queries as accounting_queries
 from domains.tracker import commands, queries
 from domains.tracker.tables import TITLE_MAX
+from outbox.history import published_ids
 from web import navigation
 from web.access import ANY_ROLE, allow
 from web.htmx import came_from, is_htmx, page_or_fragment
@@ -179,23 +179,60 @@ def _filters() -> tuple[str | None, str | None, str | None, str, int]:
     return status, parrot, text, sort, page_number(args)
 
 
+@bp.get("/reassign")
+@allow("admin", "manager")
+def confirm_reassign():
+    """Before a Reassign: how many open tasks move, among how many parrots, and what it costs."""
+    with _db().reading() as session:
+        open_tasks, pool = queries.open_count(session), queries.eligible_count(session)
+    return render_template("tracker/reassign.html", open_tasks=open_tasks, pool=pool)
+
+
 @bp.post("/reassign")
 @allow("admin", "manager")
 def reassign():
-    """Shuffle every open task among the eligible parrots (one shuffle at a time)."""
-    status = 200
+    """Shuffle every open task among the eligible parrots (one shuffle at a time), then say
+    what moved; the fees it cost follow as accounting books them."""
     try:
         with _db().transaction() as session:
             moved = commands.reassign_open_tasks(session, by=_me())
-        message = ngettext("Reassigned %(num)s open task.", "Reassigned %(num)s open tasks.", moved)
+            # The shuffle still holds its lock: the newest press is this one.
+            summary = queries.reassign_summary(session, queries.last_reassign_number(session) or 0)
     except commands.NoEligibleAssignee as refused:
-        message, status = str(refused), 409
+        if not is_htmx():
+            flash(str(refused), "error")
+            return redirect(url_for("tracker.all_tasks"))
+        return render_template("tracker/_reassigned.html", message=str(refused), failed=True), 409
+    if summary is None or not moved:
+        message = _("There were no open tasks to reassign.")
+        if not is_htmx():
+            flash(message, "success")
+            return redirect(url_for("tracker.all_tasks"))
+        return render_template("tracker/_reassigned.html", message=message, failed=False)
     if not is_htmx():
-        flash(message, "error" if status != 200 else "success")
-        return redirect(url_for("tracker.all_tasks"))
-    response = make_response(
-        render_template("tracker/_reassigned.html", message=message, failed=status != 200), status
-    )
-    if status == 200:
-        response.headers["HX-Trigger"] = "tasks-reassigned"
+        return redirect(url_for("tracker.reassigned", number=summary.number), code=303)
+    response = make_response(_reassign_summary(summary, "tracker/_reassign_summary.html"))
+    response.headers["HX-Trigger"] = "tasks-reassigned"
+    return response
+
+
+@bp.get("/reassigns/<int:number>")
+@allow("admin", "manager")
+def reassigned(number: int):
+    """What one Reassign did: tasks moved, parrots affected, the fees accounting booked."""
+    with _db().reading() as session:
+        summary = queries.reassign_summary(session, number)
+    if summary is None:
+        abort(404, description=f"There is no Reassign #{number}.")
+    fragment = "tracker/_reassign_fees.html" if request.args.get("part") == "fees" else None
+    return _reassign_summary(summary, fragment or "tracker/reassigned.html")
+
+
+def _reassign_summary(summary, template: str):
+    """The summary with the fees accounting has booked for the press so far."""
+    with _db().reading() as session:
+        causes = published_ids(session, "task.assigned", summary.pressed_at)
+        fees = accounting_queries.fees_charged_for(session, causes)
+    response = make_response(render_template(template, summary=summary, fees=fees))
+    response.vary.add("HX-Request")
     return response

@@ -577,3 +577,24 @@ def scheduled_close_trouble(session: Session) -> dict | None:
         "Last error": failed.last_error,
         "Next attempt": "within a few minutes, until the day is closed",
     }
+
+
+@dataclass(frozen=True)
+class FeesCharged:
+    entries: int
+    total: int  # positive cents
+
+
+def fees_charged_for(session: Session, causes) -> FeesCharged:
+    """The assign fees accounting has booked for these causing events (a select of their ids)."""
+    row = session.execute(
+        sa.select(
+            sa.func.count().label("entries"),
+            sa.cast(sa.func.coalesce(-sa.func.sum(ledger_entries.c.amount), 0), sa.BigInteger)
+            .label("total"),
+        ).where(
+            ledger_entries.c.kind == "assign_fee",
+            ledger_entries.c.cause_id.in_(causes),
+        )
+    ).one()
+    return FeesCharged(**row._mapping)

@@ -6,7 +6,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.tracker.tables import DONE, OPEN, assignees, reassigns, task_assignments, tasks
+from domains.tracker.tables import (
+    DONE,
+    OPEN,
+    assignees,
+    eligible,
+    reassigns,
+    task_assignments,
+    tasks,
+)
 
 STATUSES = (OPEN, DONE)
 PAGE_SIZE = 50
@@ -215,3 +223,45 @@ def last_reassign(session: Session) -> Reassign | None:
 
 def open_count(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).where(tasks.c.status == OPEN))
+
+
+@dataclass(frozen=True)
+class ReassignSummary:
+    """What one press of Reassign did: tasks moved, and among how many parrots."""
+
+    number: int
+    pressed_by_name: str | None
+    pressed_at: datetime
+    moved: int
+    parrots: int  # parrots who got at least one task (each charged a fee per task)
+
+
+def reassign_summary(session: Session, number: int) -> ReassignSummary | None:
+    parrots = (
+        sa.select(sa.func.count(sa.distinct(task_assignments.c.assignee)))
+        .where(task_assignments.c.reassign == number)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        sa.select(
+            reassigns.c.id.label("number"),
+            assignees.c.full_name.label("pressed_by_name"),
+            reassigns.c.pressed_at,
+            reassigns.c.moved,
+            parrots.label("parrots"),
+        )
+        .select_from(
+            reassigns.outerjoin(assignees, assignees.c.public_id == reassigns.c.pressed_by)
+        )
+        .where(reassigns.c.id == number)
+    ).first()
+    return ReassignSummary(**row._mapping) if row else None
+
+
+def eligible_count(session: Session) -> int:
+    """How many parrots may be given tasks (the pool a Reassign draws from)."""
+    return session.scalar(sa.select(sa.func.count()).where(eligible()))
+
+
+def last_reassign_number(session: Session) -> int | None:
+    return session.scalar(sa.select(sa.func.max(reassigns.c.id)))

@@ -10,7 +10,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 broker = RedisBroker(
-    url=os.environ["REDIS_URL"], namespace=os.environ["BROKER_NAMESPACE"] + "-bare"
+    url=os.environ["BROKER_URL"], namespace=os.environ["BROKER_NAMESPACE"] + "-bare"
 )
 dramatiq.set_broker(broker)
 

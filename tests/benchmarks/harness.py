@@ -70,7 +70,7 @@ class Bench:
         return self.log_dir / f"{name}.log"
 
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis_url)
+        return redis.Redis.from_url(self.settings.broker_url)
 
     def engine(self) -> sa.Engine:
         """One shared engine (disposing it is a no-op: the run drops the database)."""
@@ -151,7 +151,7 @@ def bench_environment(processes: int, threads: int, log_dir: Path):
     log_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(
         database_url=url,
-        redis_url=redis_url,
+        broker_url=redis_url,
         secret_key="bench-secret",
         var_dir=log_dir / "var",
         broker_namespace=f"ates-bench-{tag}",

@@ -99,7 +99,7 @@ def bare_redis(bench: Bench, offsets: list[float]) -> list[float]:
     from dramatiq.brokers.redis import RedisBroker
 
     namespace = bench.settings.broker_namespace + "-bare"
-    broker = RedisBroker(url=bench.settings.redis_url, namespace=namespace)
+    broker = RedisBroker(url=bench.settings.broker_url, namespace=namespace)
     actor = dramatiq.actor(
         _stamp, actor_name="bench.stamp", queue_name="bench_stamp", broker=broker
     )

@@ -65,7 +65,7 @@ def bare_dramatiq(bench: Bench, count: int) -> float:
     from dramatiq.brokers.redis import RedisBroker
 
     namespace = bench.settings.broker_namespace + "-bare"
-    broker = RedisBroker(url=bench.settings.redis_url, namespace=namespace)
+    broker = RedisBroker(url=bench.settings.broker_url, namespace=namespace)
     actor = dramatiq.actor(
         _nothing, actor_name="bench.nothing", queue_name="bench_bare", broker=broker
     )

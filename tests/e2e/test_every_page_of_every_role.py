@@ -29,7 +29,7 @@ PASSWORDS = {login: password for login, _name, _role, password in DEMO_ACCOUNTS}
 @pytest.fixture
 def demo_company(app, runtime, monkeypatch, deliver) -> str:
     """The demo company with its week of history; returns the path of its newest task's page."""
-    embedded = dataclasses.replace(runtime.settings, redis_url=None)
+    embedded = dataclasses.replace(runtime.settings, environment="development")
     monkeypatch.setattr(runtime, "settings", embedded)
     runner = app.test_cli_runner()
     for command in (["auth", "seed-demo"], ["demo", "history"]):

@@ -49,11 +49,16 @@ def test_a_task_is_added_reassigned_and_completed_in_the_browser(
     log_in(page, live_server, manager)
     open_from_nav(page, "All tasks")
     expect(page.locator("#all-tasks")).to_contain_text("Feed the parrots")
-    expect(page.locator("#reassign")).to_have_attribute("hx-disabled-elt", "this")
-    page.click("#reassign")
-    expect(page.locator("#reassign-result")).to_have_text("Reassigned 1 open task.")
-    expect(page.locator("#all-tasks")).to_contain_text("#2")  # the table reloaded itself
+    page.click("#reassign")  # asks first
+    expect(page.locator("#reassign-figures")).to_contain_text("Every one of the 1 open tasks")
+    form = page.locator("#reassign-confirm form")
+    expect(form).to_have_attribute("hx-disabled-elt", "find button")  # pressed twice: once
+    snap(page, "reassign-confirm")
+    page.click("#confirm-reassign")
+    expect(page.locator("#reassign-moved")).to_have_text("Reassigned 1 open task.")
     snap(page, "reassigned")
+    open_from_nav(page, "All tasks")
+    expect(page.locator("#all-tasks")).to_contain_text("#2")
     log_out(page)
 
     with runtime.db.transaction() as session:

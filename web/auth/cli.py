@@ -38,7 +38,7 @@ def _db():
 def seed_demo_command():
     """Create the demo company (admin, manager, accountant, ten workers) unless it exists."""
     if current_app.extensions["ates"].settings.production:
-        raise click.ClickException("production (REDIS_URL is set) never gets demo accounts")
+        raise click.ClickException("production (ATES_ENV=production) never gets demo accounts")
     created = 0
     with _db().transaction() as session:
         for login, full_name, role, password in DEMO_ACCOUNTS:

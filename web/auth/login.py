@@ -1,9 +1,12 @@
-"""`/login`, `/logout` and `/sessions`: flask-login over the auth domain's login sessions."""
+"""`/login`, `/logout`, `/sessions` and `/password`: flask-login over the auth domain's login
+sessions."""
 
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from domains.auth import commands, queries
 from web.access import ANY_ROLE, allow, public
@@ -92,4 +95,37 @@ def end_other_sessions():
             db_session, current_user.public_id, keep=current_user.session_token
         )
     flash(f"Logged out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow(ANY_ROLE)
+def change_password():
+    """Change your own password: the current one first; every other session then ends."""
+    if request.method == "GET":
+        return render_template("auth/password.html", errors={})
+    with _db().transaction() as db_session:
+        # The current password is checked like a login: failures count and delay the name.
+        check = commands.authenticate(
+            db_session, current_user.login, request.form.get("current_password", "")
+        )
+    if check.account is None:
+        wrong = check.message if check.retry_after else _("This is not your current password.")
+        page = render_template("auth/password.html", errors={"current_password": wrong})
+        return page, 429 if check.retry_after else 422
+    try:
+        with _db().transaction() as db_session:
+            commands.set_password(
+                db_session, current_user.public_id, request.form.get("new_password", "")
+            )
+            token = commands.start_session(
+                db_session, current_user.public_id, request.user_agent.string
+            )
+    except commands.AccountError as refused:
+        errors = {"new_password": refused.errors["password"]}
+        return render_template("auth/password.html", errors=errors), 422
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    session.clear()
+    login_user(User(check.account, token), remember=remember)
+    flash(_("Password changed. Every other browser is logged out."), "success")
     return redirect(url_for("auth.sessions"))

@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     upgrade(url)
-    runtime = start(load_settings(database_url=url, redis_url=None, secret_key="bench"))
+    runtime = start(load_settings(database_url=url, broker_url=None, secret_key="bench"))
     db = runtime.db
     with db.transaction() as session:
         for table in (*ACCOUNTING, inbox, events):

@@ -72,7 +72,7 @@ def main() -> None:
     url, drop = _scratch_url()
     try:
         upgrade(url)
-        runtime = start(load_settings(database_url=url, redis_url=None, secret_key="bench"))
+        runtime = start(load_settings(database_url=url, broker_url=None, secret_key="bench"))
         fill(runtime, n)
         if not runtime.db.is_sqlite:
             with runtime.db.engine.connect() as connection:

@@ -14,6 +14,8 @@ from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import day_closes, ledger_entries, scheduled_close_failures
 from outbox import Event, publish_events
 from outbox.caught_up import unapplied
+from outbox.consumers import apply_batch
+from outbox.relay import Relay
 from tests.integration.accounting.streams import (
     assert_the_books_add_up,
     balances,
@@ -101,6 +103,23 @@ def test_a_close_gives_up_after_its_wait_says_why_and_pays_nothing(runtime, parr
 
     assert "nothing was paid" in str(raised.value)
     assert closed_days(runtime) == [] and payouts(runtime) == {}
+
+
+def test_events_relayed_but_not_yet_applied_hold_the_close_too(runtime, parrot, today):
+    earn_unseen(runtime, parrot, tasks=2)
+    sent = []  # relayed, but the workers have not got to them yet
+    Relay(runtime.db, lambda consumer, messages: sent.append((consumer, messages))).drain()
+    assert behind(runtime) == 6
+
+    with pytest.raises(BooksBehind, match=r"6 event\(s\)"):
+        close_once_caught_up(runtime.db, close_today(today), wait_seconds=0.5)
+    assert closed_days(runtime) == []
+
+    for consumer, messages in sent:
+        if consumer == "accounting":
+            apply_batch(runtime.db, consumer, messages)
+    result = close_once_caught_up(runtime.db, close_today(today), wait_seconds=0.5)
+    assert result.paid == 1 and payouts(runtime) == {parrot.public_id: earned(runtime)}
 
 
 def test_a_dead_lettered_event_does_not_hold_the_close_forever(runtime, parrot, deliver, today):

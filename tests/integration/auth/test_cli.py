@@ -15,7 +15,7 @@ def _count(runtime):
 
 
 def test_the_demo_company_is_seeded_once_and_prints_how_to_log_in(app, runtime, monkeypatch):
-    embedded = dataclasses.replace(runtime.settings, redis_url=None)
+    embedded = dataclasses.replace(runtime.settings, environment="development")
     monkeypatch.setattr(runtime, "settings", embedded)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["auth", "seed-demo"])
@@ -32,7 +32,7 @@ def test_the_demo_company_is_seeded_once_and_prints_how_to_log_in(app, runtime, 
 
 
 def test_production_never_gets_demo_accounts(app, runtime, monkeypatch):
-    production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:6379/0")
+    production = dataclasses.replace(runtime.settings, environment="production")
     monkeypatch.setattr(runtime, "settings", production)
     result = app.test_cli_runner().invoke(args=["auth", "seed-demo"])
     assert result.exit_code != 0 and "never gets demo accounts" in result.output
@@ -68,6 +68,9 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
     monkeypatch.setenv("ATES_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
-        load_settings(redis_url="redis://127.0.0.1:6379/0")
+        load_settings(environment="production", broker_url="redis://127.0.0.1:6379/0")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret")
-    assert load_settings(redis_url="redis://127.0.0.1:6379/0").secret_key == "a-real-secret"
+    assert (
+        load_settings(environment="production", broker_url="redis://127.0.0.1:6379/0").secret_key
+        == "a-real-secret"
+    )

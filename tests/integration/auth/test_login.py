@@ -178,7 +178,7 @@ _token = fetch_csrf_token
 def test_production_cookies_are_secure(session_runtime, make_account):
     production = dataclasses.replace(
         session_runtime,
-        settings=dataclasses.replace(session_runtime.settings, redis_url="redis://127.0.0.1:1/0"),
+        settings=dataclasses.replace(session_runtime.settings, environment="production"),
     )
     client = create_app(runtime=production).test_client()
     account = make_account()

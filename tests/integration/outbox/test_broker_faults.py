@@ -50,11 +50,11 @@ WORKER = dramatiq_worker("ates.worker", processes=1, threads=4)
 
 
 @pytest.fixture
-def company_env(runtime, private_redis, tmp_path):
+def company_env(runtime, private_broker, tmp_path):
     """Settings of real processes on the private Redis, with short fault timings."""
     settings = dataclasses.replace(
         runtime.settings,
-        redis_url=private_redis.url,
+        broker_url=private_broker.url,
         redeliver_after_seconds=2,
         retry_min_backoff_ms=200,
         retry_max_backoff_ms=2_000,
@@ -110,14 +110,14 @@ def close_day(env) -> str:
     return done.stdout
 
 
-def restart_without_data(private_redis) -> float:
-    private_redis.stop()  # no RDB, no AOF: everything Redis held is gone
-    private_redis.start()
+def restart_without_data(private_broker) -> float:
+    private_broker.stop()  # no RDB, no AOF: everything Redis held is gone
+    private_broker.start()
     return time.monotonic()
 
 
 def test_redis_restarted_without_its_data_has_every_fee_reward_and_payout_applied_by_itself(
-    runtime, private_redis, company_env, tmp_path
+    runtime, private_broker, company_env, tmp_path
 ):
     settings, extra = company_env
     mailbox = Mailbox()
@@ -128,14 +128,14 @@ def test_redis_restarted_without_its_data_has_every_fee_reward_and_payout_applie
         with process(RELAY, env, tmp_path / "relay.log"):
             owed = publish_company(runtime)
             wait_until(lambda: relayed_everything(runtime), 60, "the relay's sends")
-            lost_at = restart_without_data(private_redis)  # the workers never saw a message
+            lost_at = restart_without_data(private_broker)  # the workers never saw a message
             with process(WORKER, env, tmp_path / "worker-1.log"):
                 wait_until(lambda: entries(runtime) == owed, 120, "the books healing", 0.2)
                 books_healed = time.monotonic() - lost_at
             owed_payouts = sum(1 for balance in balances(runtime).values() if balance > 0)
             assert owed_payouts and "paid" in close_day(env)
             wait_until(lambda: relayed_everything(runtime), 60, "the relay's sends")
-            lost_at = restart_without_data(private_redis)
+            lost_at = restart_without_data(private_broker)
             with process(WORKER, env, tmp_path / "worker-2.log"):
                 wait_until(lambda: len(mailbox.received) >= owed_payouts, 120, "the payouts")
                 payouts_healed = time.monotonic() - lost_at
@@ -198,7 +198,7 @@ def test_malformed_messages_in_a_redis_queue_are_dead_lettered_once_and_the_work
 
 
 def test_payout_emails_of_a_close_during_an_smtp_outage_go_out_once_smtp_is_back(
-    runtime, private_redis, company_env, tmp_path
+    runtime, private_broker, company_env, tmp_path
 ):
     settings, extra = company_env
     mailbox = Mailbox()

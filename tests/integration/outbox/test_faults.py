@@ -1,8 +1,9 @@
 """Faults survived with nothing lost and nothing doubled: a killed worker, a relay that dies
-between send and mark, and Redis stopped while events keep being published.
+between send and mark, and the broker stopped (its data lost) while events keep being published.
 
-These run on both backends against a Redis server of the test's own (the database is the
-session's, SQLite or PostgreSQL), so stopping Redis disturbs nobody else.
+These run on both backends against a broker server of the test's own (the database is the
+session's, SQLite or PostgreSQL), so stopping it disturbs nobody else: Redis, or RabbitMQ when
+the session runs on RabbitMQ (`make test-rabbitmq`).
 """
 
 import threading
@@ -26,8 +27,8 @@ from tests.processes import (
 
 
 @pytest.fixture
-def redis_relay(private_runtime):
-    """A relay that sends to the private Redis (the session's broker stays untouched)."""
+def broker_relay(private_runtime):
+    """A relay that sends to the private broker (the session's broker stays untouched)."""
     relay = Relay(private_runtime.db, private_runtime.send, batch_size=20)
     return private_runtime.settings, private_runtime.broker, relay
 
@@ -67,9 +68,9 @@ def doubled_effects(runtime) -> list:
 
 
 def test_a_worker_killed_mid_work_has_its_events_handled_once_after_restart(
-    runtime, redis_relay, tmp_path
+    runtime, broker_relay, tmp_path
 ):
-    settings, _broker, relay = redis_relay
+    settings, _broker, relay = broker_relay
     publish_probes(runtime, range(1, 201))
     relay.drain()
     # 200 probe events in deliveries of 20, each event 0.1 s: a delivery commits every ~2 s.
@@ -102,10 +103,10 @@ def test_a_relay_that_dies_between_send_and_mark_resends_harmlessly(runtime, del
     assert effect_count(runtime) == 10 and doubled_effects(runtime) == []
 
 
-def test_events_wait_in_the_outbox_while_redis_is_down_and_flow_when_it_is_back(
-    runtime, redis_relay, private_redis
+def test_events_wait_in_the_outbox_while_the_broker_is_down_and_flow_when_it_is_back(
+    runtime, broker_relay, private_broker
 ):
-    _settings, broker, relay = redis_relay
+    _settings, broker, relay = broker_relay
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
     worker.start()
     stop = threading.Event()
@@ -113,13 +114,13 @@ def test_events_wait_in_the_outbox_while_redis_is_down_and_flow_when_it_is_back(
     relaying.start()
     try:
         publish_probes(runtime, [1])
-        wait_until(lambda: effect_count(runtime) == 2, 30, "delivery while Redis is up")
-        private_redis.stop()
+        wait_until(lambda: effect_count(runtime) == 2, 30, "delivery while the broker is up")
+        private_broker.stop()
         publish_probes(runtime, range(2, 12))  # writes keep working without the broker
         time.sleep(1)
         assert status(runtime.db).pending == 10
-        private_redis.start()
-        wait_until(lambda: effect_count(runtime) == 22, 60, "delivery after Redis is back")
+        private_broker.start()
+        wait_until(lambda: effect_count(runtime) == 22, 60, "delivery after the broker is back")
     finally:
         stop.set()
         relaying.join(10)

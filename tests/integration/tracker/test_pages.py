@@ -276,18 +276,28 @@ def test_the_assignee_field_is_an_active_search_with_a_filter_button(client, log
     assert '<select id="assignee"' not in page
 
 
-def test_the_reassign_button_shuffles_and_says_how_many(client, login_as, make_account, runtime):
+def test_reassign_asks_first_then_shuffles_and_says_what_moved(
+    client, login_as, make_account, runtime
+):
     login_as("manager")
     workers = [make_account("worker") for _ in range(3)]
     add_open_tasks(runtime, 30, assignee=workers[0].public_id)
     page = client.get("/tasks/all").get_data(as_text=True)
-    button = re.search(r"<button[^>]*id=\"reassign\"[^>]*>", page, re.S).group(0)
-    assert 'hx-post="/tasks/reassign"' in button and 'hx-disabled-elt="this"' in button
+    link = re.search(r"<a[^>]*id=\"reassign\"[^>]*>", page, re.S).group(0)
+    assert 'href="/tasks/reassign"' in link  # a page that asks, not an action
+    confirm = client.get("/tasks/reassign").get_data(as_text=True)
+    assert "Reassign 30 open tasks?" in confirm and "among the 3 parrots" in confirm
+    assert "assign fee, $10 to $20 a task" in confirm
+    with runtime.db.transaction() as session:
+        assert set(session.scalars(sa.select(tasks.c.assignment))) == {1}  # asking moved nothing
     response = client.post("/tasks/reassign", headers=htmx(client))
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "tasks-reassigned"
-    assert "Reassigned 30 open tasks." in response.get_data(as_text=True)
+    summary = response.get_data(as_text=True)
+    assert "Reassigned 30 open tasks." in summary
     with runtime.db.transaction() as session:
         assert set(session.scalars(sa.select(tasks.c.assignment))) == {2}
+        parrots = len(set(session.scalars(sa.select(tasks.c.assignee))))
+    assert f"{parrots} parrots got tasks." in summary or f"{parrots} parrot got tasks." in summary
 
 
 def test_reassign_without_eligible_parrots_says_so(client, login_as, runtime):

@@ -13,7 +13,9 @@ from domains.tracker.tables import tasks
 
 
 def _embedded(runtime, monkeypatch):
-    monkeypatch.setattr(runtime, "settings", dataclasses.replace(runtime.settings, redis_url=None))
+    monkeypatch.setattr(
+        runtime, "settings", dataclasses.replace(runtime.settings, environment="development")
+    )
 
 
 def test_a_fresh_demo_company_gets_a_week_of_tasks_closes_payouts_and_emails(
@@ -49,7 +51,7 @@ def test_a_fresh_demo_company_gets_a_week_of_tasks_closes_payouts_and_emails(
 
 
 def test_production_never_gets_demo_history(app, runtime, monkeypatch):
-    production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:6379/0")
+    production = dataclasses.replace(runtime.settings, environment="production")
     monkeypatch.setattr(runtime, "settings", production)
     result = app.test_cli_runner().invoke(args=["demo", "history"])
     assert result.exit_code != 0 and "never gets demo history" in result.output

@@ -71,6 +71,30 @@ def test_a_parrot_logs_out_their_other_sessions_and_keeps_this_one(app, client, 
     assert client.get("/").status_code == 200 and theirs.get("/").status_code == 200
 
 
+def test_a_parrot_changes_their_password_and_their_other_browsers_are_logged_out(
+    app, client, make_account
+):
+    kesha = make_account("worker", login="kesha-popug")
+    phone = app.test_client()
+    for browser in (client, phone):
+        assert log_in(browser, kesha.login, kesha.password).status_code == 302
+    assert 'href="/password"' in client.get("/sessions").get_data(as_text=True)
+
+    def change(current, new):
+        data = {"current_password": current, "new_password": new}
+        return client.post("/password", data=data | {"csrf_token": fetch_csrf_token(client)})
+
+    wrong = change("not-my-password", "a-fresh-perch-42")
+    assert wrong.status_code == 422 and "not your current password" in wrong.get_data(as_text=True)
+    weak = change(kesha.password, "Kesha-Popug")
+    assert weak.status_code == 422 and "not your login" in weak.get_data(as_text=True)
+    assert phone.get("/").status_code == 200  # nothing changed yet
+    assert change(kesha.password, "a-fresh-perch-42").status_code == 302
+    assert client.get("/").status_code == 200 and phone.get("/").status_code == 302
+    assert log_in(app.test_client(), kesha.login, kesha.password).status_code == 401
+    assert log_in(app.test_client(), kesha.login, "a-fresh-perch-42").status_code == 302
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -159,7 +183,7 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, m
 
 
 def test_with_redis_unreachable_failed_logins_are_still_limited_in_each_process(runtime):
-    unreachable = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
+    unreachable = dataclasses.replace(runtime.settings, broker_url="redis://127.0.0.1:1/0")
     app = create_app(runtime=dataclasses.replace(runtime, settings=unreachable))
     client = app.test_client()
     for n in range(10):
@@ -188,7 +212,7 @@ def test_every_response_carries_the_security_headers(client, login_as, url):
 
 
 def test_production_over_https_sends_hsts_and_secure_cookies(runtime):
-    production = dataclasses.replace(runtime.settings, redis_url="redis://127.0.0.1:1/0")
+    production = dataclasses.replace(runtime.settings, environment="production")
     app = create_app(runtime=Runtime(production, runtime.db, runtime.broker, runtime.actors))
     response = app.test_client().get("/login", base_url="https://ates.example")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
