@@ -25,12 +25,14 @@ import re
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
+from decimal import Decimal
 
 import dramatiq
 import pytest
 import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from babel.numbers import format_currency
 
 # Registers the probe consumers and a stand-in account consumer before any actor is declared.
 import tests.probe.accounts  # noqa: F401
@@ -294,3 +296,8 @@ def private_runtime(runtime, private_broker) -> Runtime:
     broker = setup_broker(settings)
     yield Runtime(settings, runtime.db, broker, declare_actors(broker, runtime.db))
     dramatiq.set_broker(runtime.broker)
+
+
+def usd(cents: int) -> str:
+    """Money as the pages write it in English: 150050 -> $1,500.50, -1300 -> -$13.00."""
+    return format_currency(Decimal(cents).scaleb(-2), "USD", locale="en")

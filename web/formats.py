@@ -4,7 +4,7 @@ Money is integer cents shown as US dollars in the locale's way; every time is sh
 company's zone with the zone's name; the language is the account's choice, else the browser's.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask, request, session
@@ -37,10 +37,16 @@ def day(value: date) -> str:
     return format_date(value, "EEE, d MMM y")
 
 
+def neighbour_days(value: date) -> tuple[date, date]:
+    """The billing days before and after one (the pages' previous/next links)."""
+    return value - timedelta(days=1), value + timedelta(days=1)
+
+
 def init_app(app: Flask, timezone: str) -> None:
     app.config.update(BABEL_DEFAULT_TIMEZONE=timezone, BABEL_DEFAULT_LOCALE="en")
     Babel(app, locale_selector=select_language)
     app.add_template_filter(money, "money")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
+    app.add_template_global(neighbour_days)
     app.context_processor(lambda: {"languages": LANGUAGES, "language": str(get_locale())})

@@ -196,12 +196,11 @@ def embedded_main() -> None:
         results[mode]["bare"] = list(samples)
     worker.stop()
 
-    workers = runtime.embedded_workers()
-    workers.start()
+    background = runtime.start_embedded_workers()
     time.sleep(1)
     for mode, offsets in plans.items():
         results[mode]["ours"] = ours(runtime.db, offsets)
-    workers.stop()
+    background.stop()
     print(json.dumps(results))
 
 

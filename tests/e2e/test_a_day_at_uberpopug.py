@@ -43,6 +43,7 @@ from domains.sender.tables import emails
 from domains.tracker.tables import assignees, eligible, reassigns
 from domains.tracker.tables import tasks as tracker_tasks
 from outbox.tables import events
+from tests.conftest import usd
 from tests.e2e.conftest import snap, watch_for_errors
 from tests.mail import Mailbox
 from tests.processes import ROOT, app_environment, dramatiq_worker, free_port, process, wait_until
@@ -459,12 +460,10 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     paid = len(positive)
     parrots = f"{paid} parrot{'' if paid == 1 else 's'}"
     expect(books.locator("#close-parrots")).to_have_text(parrots)
-    expect(books.locator("#close-total")).to_have_text(f"${dollars(total)}")
+    expect(books.locator("#close-total")).to_have_text(usd(total))
     snap(books, "close-confirmation")
     books.click("#confirm-close")
-    expect(books.locator(".flash.success")).to_contain_text(
-        f"paid {parrots}, total ${dollars(total)}"
-    )
+    expect(books.locator(".flash.success")).to_contain_text(f"paid {parrots}, total {usd(total)}")
     expect(books.locator("#closed-day")).to_contain_text("is closed")
     after = balances_table(books)
     assert after == {login: min(balance, 0) for login, balance in before.items()}
@@ -498,7 +497,7 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
     snap(ara, "payout-emails")
     open_from_nav(ara, "Operations")
     expect(ara.locator("body")).to_contain_text("Last day close")
-    expect(ara.locator("body")).to_contain_text(f"${dollars(total)}")
+    expect(ara.locator("body")).to_contain_text(usd(total))
     snap(ara, "operations")
 
     # Both reports, as CSV and XLSX, for the page's range (the last seven days).
@@ -567,8 +566,8 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
         was = before[parrot.login]
         expect(log.locator(".entry-payout")).to_have_count(1 if was > 0 else 0)
         if was > 0:
-            expect(log.locator(".entry-payout")).to_contain_text(f"${dollars(-was)}")
-        expect(page.locator("#balance")).to_have_text(f"${dollars(after[parrot.login])}")
+            expect(log.locator(".entry-payout")).to_contain_text(usd(-was))
+        expect(page.locator("#balance")).to_have_text(usd(after[parrot.login]))
 
     lap("audit logs read")
     assert real_server.all_running(), real_server.log_tails()

@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from ates.database import utcnow
-from domains.accounting.rules import dollars
 from domains.accounting.tables import priced_tasks
 from outbox import publish
+from tests.conftest import usd
 from tests.integration.accounting.streams import new_id, rows, work
 from web.accounting_reports import TITLE_ROWS
 
@@ -71,7 +71,7 @@ def test_fee_and_reward_reach_the_worker_and_the_accountant_closes_the_day(
     kesha = browser.new_page()
     log_in(kesha, server, worker)
     kesha.click("text=My account")
-    expect(kesha.locator("#balance")).to_have_text(f"${dollars(-price.assign_fee)}")
+    expect(kesha.locator("#balance")).to_have_text(usd(-price.assign_fee))
     expect(kesha.locator("#audit-log")).to_contain_text("Assign fee: [UBERPOP-42] Feed the parrots")
 
     completion = {
@@ -86,20 +86,18 @@ def test_fee_and_reward_reach_the_worker_and_the_accountant_closes_the_day(
         more = work(runtime, worker.public_id, jira_id=f"UBERPOP-{42 + tasks}")
         earned, tasks = earned + more.completion_reward - more.assign_fee, tasks + 1
     kesha.reload()
-    expect(kesha.locator("#balance")).to_have_text(f"${dollars(earned)}")
+    expect(kesha.locator("#balance")).to_have_text(usd(earned))
     expect(kesha.locator("#audit-log")).to_contain_text("Completion reward: [UBERPOP-42]")
 
     books = browser.new_page()
     log_in(books, server, accountant)
     books.click("text=Accounting")
-    expect(books.locator("#earnings")).to_have_text(f"${dollars(-earned)}")
+    expect(books.locator("#earnings")).to_have_text(usd(-earned))
     books.click("#close-day")
     expect(books.locator("#close-parrots")).to_have_text("1 parrot")
-    expect(books.locator("#close-total")).to_have_text(f"${dollars(earned)}")
+    expect(books.locator("#close-total")).to_have_text(usd(earned))
     books.click("#confirm-close")
-    expect(books.locator(".flash.success")).to_contain_text(
-        f"paid 1 parrot, total ${dollars(earned)}"
-    )
+    expect(books.locator(".flash.success")).to_contain_text(f"paid 1 parrot, total {usd(earned)}")
     expect(books.locator("#closed-day")).to_contain_text("is closed")
     expect(books.locator("#close-day")).to_have_count(0)
     expect(books.locator("#balances")).to_contain_text("$0.00")

@@ -78,23 +78,35 @@ def test_every_page_of_the_role_reads_well_on_a_desktop_and_a_phone(
     browser, live_server, demo_company, login
 ):
     problems: list[str] = []
-    for device, width in WIDTHS.items():
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        watch_for_errors(page, problems, who=f"{login}@{width}")
-        page.snap_prefix, page.snap_count = f"every-page-{login}-{device}", 0
-        page.goto(f"{live_server.url}/login")
-        problems += read_well(page, f"{login}@{width} /login", width)
-        page.fill("#login", login)
-        page.fill("#password", PASSWORDS[login])
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        for path in pages_of(page, live_server.url, demo_company):
-            page.goto(f"{live_server.url}{path}")
-            page.wait_for_load_state("networkidle")
-            problems += read_well(page, f"{login}@{width} {path}", width)
-        context.close()
+    for device in WIDTHS:
+        problems += visit_every_page(browser, live_server, demo_company, login, device, "en-US")
     assert problems == [], "\n".join(problems)
+
+
+def test_every_admin_page_reads_well_in_russian_on_a_phone(browser, live_server, demo_company):
+    """Russian runs longer than English: the narrowest screen shows whether it still fits."""
+    problems = visit_every_page(browser, live_server, demo_company, "admin", "phone", "ru-RU")
+    assert problems == [], "\n".join(problems)
+
+
+def visit_every_page(browser, live_server, task_page, login, device, locale) -> list[str]:
+    width, problems = WIDTHS[device], []
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+    page = context.new_page()
+    watch_for_errors(page, problems, who=f"{login}@{width}")
+    page.snap_prefix, page.snap_count = f"every-page-{login}-{device}-{locale}", 0
+    page.goto(f"{live_server.url}/login")
+    problems += read_well(page, f"{login}@{width} /login", width)
+    page.fill("#login", login)
+    page.fill("#password", PASSWORDS[login])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    for path in pages_of(page, live_server.url, task_page):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        problems += read_well(page, f"{login}@{width} {path}", width)
+    context.close()
+    return problems
 
 
 def test_the_phone_menu_opens_and_closes_with_the_keyboard(browser, live_server, demo_company):

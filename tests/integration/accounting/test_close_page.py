@@ -7,8 +7,9 @@ import pytest
 
 from ates.database import utcnow
 from domains.accounting import queries
-from domains.accounting.rules import billing_day_of, dollars
+from domains.accounting.rules import billing_day_of
 from domains.accounting.schedule import close_schedule
+from tests.conftest import usd
 from tests.integration.accounting.streams import (
     balances,
     feed,
@@ -60,7 +61,7 @@ def test_the_close_asks_first_naming_the_day_the_parrots_paid_and_the_total(
     page = text(client.get(f"/accounting/close?day={yesterday}"))
     assert f"Close {yesterday}?" in page
     assert '<strong id="close-parrots">2 parrots</strong>' in page
-    assert f'<strong id="close-total">${dollars(owed)}</strong>' in page
+    assert f'<strong id="close-total">{usd(owed)}</strong>' in page
     assert "early close" not in page
     assert published(runtime, "payment.made") == []  # asking pays nothing
 
@@ -76,7 +77,7 @@ def test_a_confirmed_close_pays_once_and_the_day_then_says_it_is_closed_by_whom(
     assert closed.status_code == 303
     assert closed.headers["Location"] == f"/accounting/company?day={yesterday}"
     day = text(client.get(closed.headers["Location"]))
-    assert f"Closed {yesterday}: paid 1 parrot, total ${dollars(owed)}." in day
+    assert f"Closed {yesterday}: paid 1 parrot, total {usd(owed)}." in day
     assert f"{yesterday} is closed: closed at" in day and "by Rita Counts" in day
     assert "/accounting/close?day=" not in day  # no close offered again
     confirm = text(client.get(f"/accounting/close?day={yesterday}"))

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from ates.database import utcnow
-from domains.accounting.rules import billing_day_of, dollars
+from domains.accounting.rules import billing_day_of
+from tests.conftest import usd
 from tests.integration.accounting.streams import balances, new_id, published, work
 
 
@@ -24,10 +25,10 @@ def test_a_worker_sees_todays_balance_and_the_audit_log_with_titles_and_jira_ids
     price = work(runtime, kesha.public_id)
     page = text(client.get("/accounting/"))
     balance = price.completion_reward - price.assign_fee
-    assert f"${dollars(balance)}" in page
+    assert usd(balance) in page
     assert "Assign fee: [UBERPOP-42] Feed the parrots" in page
     assert "Completion reward: [UBERPOP-42] Feed the parrots" in page
-    assert f"$-{dollars(price.assign_fee)}" in page
+    assert usd(-price.assign_fee) in page
 
 
 def test_a_worker_sees_only_their_own_account(client, runtime, login_as):
@@ -79,9 +80,9 @@ def test_an_accountant_sees_a_days_earnings_the_totals_per_day_and_every_balance
     page = text(client.get("/accounting/company"))
     fees = first.assign_fee + second.assign_fee
     earned = fees - first.completion_reward
-    assert f'<strong id="earnings">${dollars(earned)}</strong>' in page
-    assert f"fees charged ${dollars(fees)}" in page
-    assert "Kesha Popugaev" in page and f"${dollars(balances(runtime)[kesha.public_id])}" in page
+    assert f'<strong id="earnings">{usd(earned)}</strong>' in page
+    assert f"fees charged {usd(fees)}" in page
+    assert "Kesha Popugaev" in page and usd(balances(runtime)[kesha.public_id]) in page
     yesterday = (today(runtime) - timedelta(days=1)).isoformat()
     other_day = text(client.get(f"/accounting/company?day={yesterday}"))
     assert '<strong id="earnings">$0.00</strong>' in other_day

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from ates.database import utcnow
 from domains.accounting import day_close, queries
-from domains.accounting.rules import billing_day_of, dollars
+from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import ledger_entries
-from tests.conftest import log_in
+from tests.conftest import log_in, usd
 from tests.integration.accounting.streams import balances, new_id, work
 
 
@@ -64,9 +64,9 @@ def test_the_open_period_starts_after_the_last_payout_and_adds_up_to_the_balance
     )
 
     page = text(client.get("/accounting/"))
-    assert f'<strong id="balance">${dollars(statement.balance)}</strong>' in page
-    assert f'<td id="closing">${dollars(statement.balance)}</td>' in page
-    assert f"Since the payout of ${dollars(paid)} for billing day" in page
+    assert f'<strong id="balance">{usd(statement.balance)}</strong>' in page
+    assert f'<td id="closing" class="money">{usd(statement.balance)}</td>' in page
+    assert f"Since the payout of {usd(paid)} for billing day" in page
     assert "Feed the parrots" not in statement_section(page)  # paid out: not in the period
 
 
@@ -127,13 +127,14 @@ def test_the_balances_table_is_searched_sorted_and_totalled(
     page = text(client.get("/accounting/company"))
     total = sum(owed.values())
     assert re.search(
-        rf'id="balances-total".*?Total of {len(owed)} accounts.*?\${re.escape(dollars(total))}',
+        rf'id="balances-total".*?Total of {len(owed)} accounts.*?{re.escape(usd(total))}',
         page,
         re.S,
     )
     found = text(client.get("/accounting/company?q=KESH"))
     assert "Kesha Popugaev" in found and "Gosha Perov" not in found
-    assert f"Total of 1 account</th>\n        <td>${dollars(owed[kesha.public_id])}" in found
+    kesha_owes = usd(owed[kesha.public_id])
+    assert f'Total of 1 account</th>\n        <td class="money">{kesha_owes}' in found
     by_name = text(client.get("/accounting/company?sort=name&order=desc"))
     names = re.findall(r'/accounting/parrots/[^"]+">([^<]+)</a>', by_name)
     known = [name for name in names if name != "(not known yet)"]  # tasks' unknown creators

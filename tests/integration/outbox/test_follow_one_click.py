@@ -88,3 +88,31 @@ def test_an_unknown_id_gets_a_clear_answer(client, login_as):
 def test_only_admins_follow_clicks(client, login_as):
     login_as("worker")
     assert client.get("/operations/follow", query_string={"id": "x"}).status_code == 403
+
+
+def test_a_reassign_press_and_every_fee_it_cost_carry_the_press_request_id(
+    app, deliver, make_account, runtime
+):
+    worker = make_account("worker")
+    make_account("worker")
+    parrot = app.test_client()
+    log_in(parrot, worker.login, worker.password)
+    for title in ("Sort the seeds", "Count the perches", "Water the palms"):
+        parrot.post(
+            "/tasks/",
+            data={"title": title, "jira_id": "", "description": ""},
+            headers={"HX-Request": "true", "X-CSRFToken": fetch_csrf_token(parrot)},
+        )
+    deliver()
+    manager = make_account("manager")
+    boss = app.test_client()
+    log_in(boss, manager.login, manager.password)
+    pressed = boss.post(
+        "/tasks/reassign", headers={"HX-Request": "true", "X-CSRFToken": fetch_csrf_token(boss)}
+    )
+    assert pressed.status_code == 200, pressed.get_data(as_text=True)
+    deliver()
+    caused = archived(runtime, correlation_id=pressed.headers["X-Request-ID"])
+    assert [row.event_name for row in caused].count("task.assigned") == 3
+    fees = [row for row in caused if row.event_name == "ledger_entry.recorded"]
+    assert len(fees) == 3 and {row.data["kind"] for row in fees} == {"assign_fee"}
