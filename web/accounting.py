@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import click
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask.cli import AppGroup
 from flask_login import current_user
 
 from ates.database import utcnow
@@ -222,7 +222,8 @@ def close_day():
             "accounting/close.html", "accounting/_close_confirm.html", **context
         ), status
     if result.already_closed:
-        flash(_("%(day)s was already closed; nothing was paid again.", day=formats.day(day)), "error")
+        already = _("%(day)s was already closed; nothing was paid again.", day=formats.day(day))
+        flash(already, "error")
     else:
         flash(_close_message(result), "success")
     target = url_for("accounting.company", day=day.isoformat())
