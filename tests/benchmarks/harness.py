@@ -10,11 +10,13 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import redis
 import sqlalchemy as sa
 
 from ates.settings import load_settings
+from tests.benchmarks import data
 from tests.processes import ROOT, app_environment, process, wait_until
 
 BIN = Path(sys.executable).parent
@@ -50,6 +52,7 @@ class Bench:
     processes: int
     threads: int
     parrots: int = 10_000
+    data: ModuleType = data  # the generators of the backend: `data` or `sqlite_data`
     rows: list[Row] = field(default_factory=list)
     _runtime: object = None
     _engine: object = None
