@@ -39,6 +39,18 @@ def parse_args(argv):
         default=_env_int("BENCH_SIZE_FACTOR", 10),
         help="row 10: the pages at --tasks/--entries against this many times less data",
     )
+    parser.add_argument(
+        "--embedded-reassign", default=os.environ.get("BENCH_EMBEDDED_REASSIGN", "10000")
+    )
+    parser.add_argument(
+        "--embedded-tasks", type=int, default=_env_int("BENCH_EMBEDDED_TASKS", 100_000)
+    )
+    parser.add_argument(
+        "--embedded-entries", type=int, default=_env_int("BENCH_EMBEDDED_ENTRIES", 1_000_000)
+    )
+    parser.add_argument(
+        "--embedded-clients", type=int, default=_env_int("BENCH_EMBEDDED_CLIENTS", 8)
+    )
     parser.add_argument("--accounts", type=int, default=_env_int("BENCH_ACCOUNTS", 10_000))
     parser.add_argument(
         "--relay-events", type=int, default=_env_int("BENCH_RELAY_EVENTS", 1_000_000)
@@ -111,6 +123,10 @@ def main(argv=None) -> int:
             from tests.benchmarks import contention
 
             contention.row_contention(bench, args.contention_tasks, args.accounts)
+        if 9 in rows:  # last: it makes SQLite this process's database
+            from tests.benchmarks import embedded
+
+            embedded.row_embedded(bench, args)
         print("\n" + table(bench.rows))
     print(f"\nfinished in {time.monotonic() - started:.0f} s", flush=True)
     return 0

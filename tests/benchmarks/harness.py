@@ -76,7 +76,10 @@ class Bench:
         return redis.Redis.from_url(self.settings.broker_url)
 
     def engine(self) -> sa.Engine:
-        """One shared engine (disposing it is a no-op: the run drops the database)."""
+        """One shared engine (disposing it is a no-op: the run drops the database); on SQLite
+        the app's, which maps the schemas to the one file."""
+        if self._engine is None and self.data is not data:
+            self._engine = self.runtime().db.engine
         if self._engine is None:
             self._engine = sa.create_engine(self.settings.database_url)
         return self._engine
