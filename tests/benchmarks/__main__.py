@@ -20,7 +20,7 @@ def _env_int(name: str, default: int) -> int:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
-    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6,7,8"))
+    parser.add_argument("--rows", default=os.environ.get("BENCH_ROWS", "1,2,3,4,5,6,7,8,9,10"))
     parser.add_argument("--events", type=int, default=_env_int("BENCH_EVENTS", 100_000))
     parser.add_argument(
         "--reassign",
@@ -33,6 +33,24 @@ def parse_args(argv):
     parser.add_argument("--fee-tasks", type=int, default=_env_int("BENCH_FEE_TASKS", 100_000))
     parser.add_argument("--tasks", type=int, default=_env_int("BENCH_TASKS", 100_000))
     parser.add_argument("--entries", type=int, default=_env_int("BENCH_ENTRIES", 1_000_000))
+    parser.add_argument(
+        "--size-factor",
+        type=int,
+        default=_env_int("BENCH_SIZE_FACTOR", 10),
+        help="row 10: the pages at --tasks/--entries against this many times less data",
+    )
+    parser.add_argument(
+        "--embedded-reassign", default=os.environ.get("BENCH_EMBEDDED_REASSIGN", "10000")
+    )
+    parser.add_argument(
+        "--embedded-tasks", type=int, default=_env_int("BENCH_EMBEDDED_TASKS", 100_000)
+    )
+    parser.add_argument(
+        "--embedded-entries", type=int, default=_env_int("BENCH_EMBEDDED_ENTRIES", 1_000_000)
+    )
+    parser.add_argument(
+        "--embedded-clients", type=int, default=_env_int("BENCH_EMBEDDED_CLIENTS", 8)
+    )
     parser.add_argument("--accounts", type=int, default=_env_int("BENCH_ACCOUNTS", 10_000))
     parser.add_argument(
         "--relay-events", type=int, default=_env_int("BENCH_RELAY_EVENTS", 1_000_000)
@@ -72,6 +90,10 @@ def main(argv=None) -> int:
         from tests.benchmarks import throughput
 
         relay_rate = None
+        if 10 in rows:  # first: it measures the pages on less data than the other rows leave
+            from tests.benchmarks import pages
+
+            pages.row_size_cost(bench, args)
         if rows & {1, 3}:
             relay_rate = throughput.row_relay_and_apply(bench, args.events, args.per_event_events)
         if 2 in rows:
@@ -101,6 +123,10 @@ def main(argv=None) -> int:
             from tests.benchmarks import contention
 
             contention.row_contention(bench, args.contention_tasks, args.accounts)
+        if 9 in rows:  # last: it makes SQLite this process's database
+            from tests.benchmarks import embedded
+
+            embedded.row_embedded(bench, args)
         print("\n" + table(bench.rows))
     print(f"\nfinished in {time.monotonic() - started:.0f} s", flush=True)
     return 0

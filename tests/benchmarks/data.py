@@ -139,6 +139,33 @@ def make_login(runtime, role: str, login: str):
     return account
 
 
+def know_login(engine: sa.Engine, public_id: str, role: str, login: str) -> None:
+    """What tracker and accounting learn from account.created."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"""INSERT INTO tracker.assignees VALUES
+                ('{public_id}', '{login}', 'Bench {role}', '{role}', true, 1)"""
+        )
+        connection.exec_driver_sql(
+            f"""INSERT INTO accounting.ledger_accounts
+                (public_id, login, full_name, email, role, active, version, balance, opened_at)
+                VALUES ('{public_id}', '{login}', 'Bench {role}',
+                        '{login}@uberpopug.example', '{role}', true, 1, 0, now())"""
+        )
+
+
+# A worker's share of the tasks: about as many as anyone's.
+GIVE_TASKS = """
+UPDATE tracker.tasks SET assignee = (SELECT public_id FROM tracker.assignees WHERE login = :login)
+WHERE id IN (SELECT id FROM tracker.tasks ORDER BY id LIMIT :count)
+"""
+
+
+def give_tasks(engine: sa.Engine, login: str, count: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text(GIVE_TASKS), {"login": login, "count": count})
+
+
 def vacuum_analyze(engine: sa.Engine, *tables: str) -> None:
     """VACUUM ANALYZE (outside a transaction, as it must run)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -10,11 +10,13 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import redis
 import sqlalchemy as sa
 
 from ates.settings import load_settings
+from tests.benchmarks import data
 from tests.processes import ROOT, app_environment, process, wait_until
 
 BIN = Path(sys.executable).parent
@@ -50,6 +52,7 @@ class Bench:
     processes: int
     threads: int
     parrots: int = 10_000
+    data: ModuleType = data  # the generators of the backend: `data` or `sqlite_data`
     rows: list[Row] = field(default_factory=list)
     _runtime: object = None
     _engine: object = None
@@ -73,7 +76,10 @@ class Bench:
         return redis.Redis.from_url(self.settings.broker_url)
 
     def engine(self) -> sa.Engine:
-        """One shared engine (disposing it is a no-op: the run drops the database)."""
+        """One shared engine (disposing it is a no-op: the run drops the database); on SQLite
+        the app's, which maps the schemas to the one file."""
+        if self._engine is None and self.data is not data:
+            self._engine = self.runtime().db.engine
         if self._engine is None:
             self._engine = sa.create_engine(self.settings.database_url)
         return self._engine

@@ -6,7 +6,7 @@ import threading
 import time
 import urllib.parse
 
-from tests.benchmarks import data
+from tests.benchmarks.data import PASSWORD
 from tests.benchmarks.harness import BIN, Bench, Row, percentile, wait_for_log
 from tests.processes import free_port
 
@@ -31,7 +31,7 @@ def log_in(port: int, login: str) -> str:
     response = connection.getresponse()
     jar = _cookies(response, {})
     token = CSRF.search(response.read().decode()).group(1)
-    body = urllib.parse.urlencode({"login": login, "password": data.PASSWORD, "csrf_token": token})
+    body = urllib.parse.urlencode({"login": login, "password": PASSWORD, "csrf_token": token})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(jar)}
     connection.request("POST", "/login", body, headers)
     response = connection.getresponse()
@@ -93,33 +93,22 @@ PAGE_TABLES = (
 
 
 def prepare(bench: Bench, tasks: int, entries: int) -> None:
-    """100,000 tasks, 1,000,000 ledger entries, a worker with tasks and an admin who can log in."""
+    """100,000 tasks, 1,000,000 ledger entries, a worker with tasks and an admin who can log in
+    (topped up to these counts: run again for more)."""
+    data = bench.data
     engine = bench.engine()
     runtime = bench.runtime()
     if not data.count(engine, "SELECT count(*) FROM tracker.assignees"):
         data.add_parrots(engine, bench.parrots)
     for role, login in (("worker", "bench-worker"), ("admin", "bench-admin")):
-        account = data.make_login(runtime, role, login)
-        with engine.begin() as connection:  # what tracker and accounting learn from account.created
-            connection.exec_driver_sql(
-                f"""INSERT INTO tracker.assignees VALUES
-                    ('{account.public_id}', '{login}', 'Bench {role}', '{role}', true, 1)"""
-            )
-            connection.exec_driver_sql(
-                f"""INSERT INTO accounting.ledger_accounts
-                    (public_id, login, full_name, email, role, active, version, balance, opened_at)
-                    VALUES ('{account.public_id}', '{login}', 'Bench {role}',
-                            '{login}@uberpopug.example', '{role}', true, 1, 0, now())"""
-            )
+        known = f"SELECT count(*) FROM tracker.assignees WHERE login = '{login}'"
+        if not data.count(engine, known):  # row 10 prepares twice
+            account = data.make_login(runtime, role, login)
+            data.know_login(engine, account.public_id, role, login)
     have = data.count(engine, "SELECT count(*) FROM tracker.tasks")
     if have < tasks:
         data.add_open_tasks(engine, tasks - have)
-    with engine.begin() as connection:  # the worker's share: about as many as anyone's
-        connection.exec_driver_sql(
-            """UPDATE tracker.tasks SET assignee = (SELECT public_id FROM tracker.assignees
-                                                    WHERE login = 'bench-worker')
-               WHERE id IN (SELECT id FROM tracker.tasks ORDER BY id LIMIT 12)"""
-        )
+    data.give_tasks(engine, "bench-worker", 12)
     have = data.count(engine, "SELECT count(*) FROM accounting.ledger_entries")
     if have < entries:
         data.add_ledger_entries(engine, entries - have)
@@ -144,25 +133,17 @@ HOME = "/"
 LOGIN_PAGE = "/login"
 
 
-def row_pages(bench: Bench, args) -> None:
-    prepare(bench, args.tasks, args.entries)
+def measure(bench: Bench, args, server, runs) -> dict[str, list[float]]:
+    """Latencies of each (name, path, login) in `runs`, against `server(port)`: a command, its
+    environment, and the line its log shows once it serves."""
     port = free_port()
-    command = [
-        str(BIN / "gunicorn"),
-        "--workers",
-        str(args.web_workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "wsgi:app",
-    ]
-    logins = sorted({login for _name, _path, login in PAGES})
-    runs = [("login page, anonymous", LOGIN_PAGE, None)]
-    runs += [(f"home of {login}", HOME, login) for login in logins] + PAGES
-    with bench._run(command, bench.env, "gunicorn"):
-        wait_for_log(bench.log("gunicorn"), "Booting worker", 60)
+    command, env, ready = server(port)
+    logins = sorted({login for _name, _path, login in runs if login})
+    results = {}
+    with bench._run(command, env, "web-server"):
+        wait_for_log(bench.log("web-server"), ready, 60)
         time.sleep(3)
         cookies = {login: log_in(port, login) for login in logins}
-        results = {}
         for name, path, login in runs:
             cookie = cookies.get(login)
             load(port, path, cookie, args.clients, args.clients * 2, 60)  # warm up
@@ -173,12 +154,29 @@ def row_pages(bench: Bench, args) -> None:
                 f" p50 {percentile(latencies, 50):.3f} s, p95 {percentile(latencies, 95):.3f} s",
                 flush=True,
             )
+    return results
+
+
+def gunicorn(bench: Bench, args):
+    """The production web server, as the Procfile runs it (`--web-workers` workers)."""
+    command = [str(BIN / "gunicorn"), "--workers", str(args.web_workers), "wsgi:app"]
+    return lambda port: ([*command, "--bind", f"127.0.0.1:{port}"], bench.env, "Booting worker")
+
+
+def with_homes(pages) -> list:
+    """The anonymous login page, each parrot's home page, then the pages."""
+    logins = sorted({login for _name, _path, login in pages})
+    homes = [(f"home of {login}", HOME, login) for login in logins]
+    return [("login page, anonymous", LOGIN_PAGE, None), *homes, *pages]
+
+
+def add_page_rows(bench: Bench, args, results: dict, where: str = "") -> None:
     anonymous = percentile(results["login page, anonymous"], 95)
     for name, path, login in PAGES:
         latencies, home = results[name], results[f"home of {login}"]
         bench.add(
             Row(
-                f'"{name}" {path} p95, {args.clients} clients',
+                f'"{name}" {path} p95, {args.clients} clients{where}',
                 percentile(latencies, 95),
                 "s",
                 f"{login}'s home page p95",
@@ -187,5 +185,35 @@ def row_pages(bench: Bench, args) -> None:
                 notes=f"p50 {percentile(latencies, 50) * 1000:.0f} ms vs "
                 f"{percentile(home, 50) * 1000:.0f} ms; {len(latencies)} requests; "
                 f"{percentile(latencies, 95) / anonymous:.1f}x the anonymous login page",
+            )
+        )
+
+
+def row_pages(bench: Bench, args) -> None:
+    prepare(bench, args.tasks, args.entries)
+    add_page_rows(bench, args, measure(bench, args, gunicorn(bench, args), with_homes(PAGES)))
+
+
+def row_size_cost(bench: Bench, args) -> None:
+    """The pages' p95 at `--tasks`/`--entries` against their p95 at `--size-factor` times less,
+    in one database grown between the two (run before the rows that add tasks)."""
+    small = (args.tasks // args.size_factor, args.entries // args.size_factor)
+    if bench.data.count(bench.engine(), "SELECT count(*) FROM tracker.tasks") > small[0]:
+        raise RuntimeError("row 10 must run before the rows that add tasks (2, 3, 4)")
+    results = []
+    for tasks, entries in (small, (args.tasks, args.entries)):
+        prepare(bench, tasks, entries)
+        results.append(measure(bench, args, gunicorn(bench, args), PAGES))
+    for name, path, _login in PAGES:
+        bench.add(
+            Row(
+                f'"{name}" {path} p95 at {args.tasks:,} tasks / {args.entries:,} entries',
+                percentile(results[1][name], 95),
+                "s",
+                f"p95 at {small[0]:,} tasks / {small[1]:,} entries",
+                percentile(results[0][name], 95),
+                "<= 1.25x",
+                notes=f"p50 {percentile(results[1][name], 50) * 1000:.0f} ms vs "
+                f"{percentile(results[0][name], 50) * 1000:.0f} ms; {args.clients} clients",
             )
         )

@@ -1,8 +1,9 @@
-"""Reassign of N open tasks against one raw UPDATE plus one bulk INSERT of N outbox rows."""
+"""Reassign of N open tasks against one raw UPDATE plus one bulk INSERT of N outbox rows, on
+PostgreSQL (row 2) or SQLite (row 9)."""
 
 import sqlalchemy as sa
 
-from tests.benchmarks import data
+from ates.database import utcnow
 from tests.benchmarks.harness import Bench, Row, Timer
 
 BASELINE_UPDATE = """
@@ -23,23 +24,62 @@ FROM tracker.tasks WHERE status = 'open'
 """
 
 
-def open_tasks(engine) -> int:
-    return data.count(engine, "SELECT count(*) FROM tracker.tasks WHERE status = 'open'")
+# SQLite: the pool numbered in a temporary table; the draw names the task so that it is made
+# per row (an uncorrelated subquery runs once).
+SQLITE_POOL = (
+    "CREATE TEMP TABLE IF NOT EXISTS bench_pool (k INTEGER PRIMARY KEY, public_id)",
+    """INSERT OR REPLACE INTO bench_pool
+       SELECT row_number() OVER (ORDER BY public_id) - 1, public_id FROM assignees
+       WHERE active AND role IN ('worker', 'accountant')""",
+)
+
+SQLITE_UPDATE = """
+UPDATE tasks
+SET assignee = (SELECT public_id FROM bench_pool WHERE k = abs(random() + 0 * tasks.id) % :pool),
+    assignment = assignment + 1
+WHERE status = 'open'
+"""
+
+SQLITE_INSERT = """
+INSERT INTO events (event_id, event_name, event_version, event_time, producer, key, data)
+SELECT gen_random_uuid(), 'task.assigned', 1, :now, 'tracker', public_id,
+       json_object('public_id', public_id, 'assignee', assignee,
+                   'assignment', assignment, 'assigned_at', :now)
+FROM tasks WHERE status = 'open'
+"""
+
+BASELINE = {
+    "postgresql": (BASELINE_UPDATE, BASELINE_INSERT),
+    "sqlite": (*SQLITE_POOL, SQLITE_UPDATE, SQLITE_INSERT),
+}
+
+
+def open_tasks(bench: Bench) -> int:
+    return bench.data.count(
+        bench.engine(), "SELECT count(*) FROM tracker.tasks WHERE status = 'open'"
+    )
 
 
 def forget_events(engine) -> None:
     with engine.begin() as connection:
-        connection.exec_driver_sql("TRUNCATE outbox.events, outbox.event_archive")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("DELETE FROM events")
+            connection.exec_driver_sql("DELETE FROM event_archive")
+        else:
+            connection.exec_driver_sql("TRUNCATE outbox.events, outbox.event_archive")
 
 
-def baseline(engine) -> float:
-    pool = data.count(
+def baseline(bench: Bench) -> float:
+    engine = bench.engine()
+    pool = bench.data.count(
         engine,
         "SELECT count(*) FROM tracker.assignees WHERE active AND role IN ('worker', 'accountant')",
     )
+    values = {"pool": pool, "now": utcnow().isoformat()}
     with Timer() as timer, engine.begin() as connection:
-        connection.execute(sa.text(BASELINE_UPDATE), {"pool": pool})
-        connection.execute(sa.text(BASELINE_INSERT))
+        for statement in BASELINE[engine.dialect.name]:
+            text = sa.text(statement)
+            connection.execute(text, {k: v for k, v in values.items() if f":{k}" in statement})
     return timer.seconds
 
 
@@ -51,17 +91,17 @@ def reassign_command(runtime) -> tuple[float, int]:
     return timer.seconds, moved
 
 
-def row_reassign(bench: Bench, count: int) -> None:
+def row_reassign(bench: Bench, count: int, where: str = "") -> None:
     """Top the open tasks up to `count` (set-based), then time both ways once each."""
     runtime = bench.runtime()
     engine = bench.engine()
-    if not data.count(engine, "SELECT count(*) FROM tracker.assignees"):
-        data.add_parrots(engine, bench.parrots)
-    have = open_tasks(engine)
+    if not bench.data.count(engine, "SELECT count(*) FROM tracker.assignees"):
+        bench.data.add_parrots(engine, bench.parrots)
+    have = open_tasks(bench)
     if have < count:
-        data.add_open_tasks(engine, count - have)
+        bench.data.add_open_tasks(engine, count - have)
     forget_events(engine)
-    base = baseline(engine)
+    base = baseline(bench)
     forget_events(engine)
     ours, moved = reassign_command(runtime)
     if moved != count:
@@ -69,7 +109,7 @@ def row_reassign(bench: Bench, count: int) -> None:
     forget_events(engine)
     bench.add(
         Row(
-            f"Reassign of {count:,} open tasks (command, commit included)",
+            f"Reassign of {count:,} open tasks (command, commit included){where}",
             ours,
             "s",
             "raw UPDATE + bulk INSERT of as many outbox rows",
