@@ -17,7 +17,7 @@ from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, clo
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.schedule import close_schedule, day_to_close
 from web import accounting_reports as reports
-from web import formats, navigation
+from web import formats, navigation, query
 from web.access import ANY_ROLE, allow
 from web.htmx import is_htmx, page_or_fragment
 from web.query import page_number
@@ -29,7 +29,6 @@ bp.add_app_template_filter(dollars, "dollars")
 BOOKKEEPERS = ("admin", "accountant")
 DEFAULT_RANGE_DAYS = 7
 MAX_RANGE_DAYS = 366  # a year's report at most; a range over centuries is a typo
-EARLIEST_DAY = date(2000, 1, 1)  # no books before aTES; also keeps day arithmetic in range
 
 
 def _runtime():
@@ -44,26 +43,20 @@ def today() -> date:
 
 
 def _day(name: str, default: date) -> date:
-    """A date from the query string or form; a malformed one is a clear 400."""
-    raw = (request.values.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=f"{name}: {raw!r} is not a date; use YYYY-MM-DD.")
-    if day < EARLIEST_DAY:
-        abort(400, description=f"{name}: {raw!r} is too early; the books start in 2000.")
-    return day
+    """A day from the query string or form (`default` when absent); a bad one is a clear 400."""
+    errors: dict[str, str] = {}
+    value = query.day(request.values, name, errors)
+    if errors:
+        abort(400, description=f"{name}: {errors[name]}")
+    return value or default
 
 
 def _range(default_days: int = DEFAULT_RANGE_DAYS) -> tuple[date, date]:
-    end = _day("end", today())
-    start = _day("start", end - timedelta(days=default_days - 1))
-    if start > end:
-        abort(400, description=f"start {start} is after end {end}.")
-    if (length := (end - start).days + 1) > MAX_RANGE_DAYS:
-        abort(400, description=f"A range spans at most {MAX_RANGE_DAYS} days; this one {length}.")
+    start, end, errors = query.date_range(
+        request.values, today(), default_days=default_days, max_days=MAX_RANGE_DAYS
+    )
+    if errors:
+        abort(400, description=" ".join(errors.values()))
     return start, end
 
 

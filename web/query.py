@@ -1,8 +1,11 @@
-"""Reading the query string the same way on every page."""
+"""Reading the query string the same way on every page: page numbers, days and ranges of days."""
+
+from datetime import date, timedelta
 
 from flask import abort
 
 PAGE_DIGITS = 9  # a page number beyond any list; a longer one is a typo or a probe
+EARLIEST_DAY = date(2000, 1, 1)  # no books before aTES; also keeps day arithmetic in range
 
 
 def page_number(args) -> int:
@@ -11,3 +14,35 @@ def page_number(args) -> int:
     if not raw.isdigit() or int(raw) < 1 or len(raw) > PAGE_DIGITS:
         abort(400, description=f"Page “{raw[:20]}” is not a page number (1, 2, 3, ...).")
     return int(raw)
+
+
+def day(args, field: str, errors: dict[str, str]) -> date | None:
+    """The day in `field` (None when absent); what is wrong with it goes into `errors`."""
+    raw = (args.get(field) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        errors[field] = f"“{raw[:40]}” is not a day; write it as YYYY-MM-DD."
+        return None
+    if value < EARLIEST_DAY:
+        errors[field] = "That day is too early; the books start in 2000."
+        return None
+    return value
+
+
+def date_range(
+    args, today: date, *, default_days: int, max_days: int
+) -> tuple[date, date, dict[str, str]]:
+    """`start`..`end` (default: the last `default_days` days), and what is wrong with it."""
+    errors: dict[str, str] = {}
+    start, end = day(args, "start", errors), day(args, "end", errors)
+    end = end or today
+    start = start or end - timedelta(days=default_days - 1)
+    if not errors:
+        if end < start:
+            errors["end"] = "The range ends before it starts."
+        elif (length := (end - start).days + 1) > max_days:
+            errors["end"] = f"A range spans at most {max_days} days; this one spans {length}."
+    return start, end, errors

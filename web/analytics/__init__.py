@@ -1,6 +1,6 @@
 """Analytics for admins: today's figures, and earnings and most expensive tasks over a range."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request
@@ -10,6 +10,7 @@ from web import navigation
 from web.access import allow
 from web.analytics.present import earnings_chart, range_label
 from web.htmx import page_or_fragment
+from web.query import date_range
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 navigation.add("Analytics", "analytics.dashboard")
@@ -28,33 +29,9 @@ def company_today() -> date:
     return datetime.now(zone).date()
 
 
-def _day(args, field: str, errors: dict[str, str]) -> date | None:
-    text = args.get(field, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[field] = f"“{text[:40]}” is not a day; write it as YYYY-MM-DD."
-        return None
-
-
 def parse_range(args, today: date) -> tuple[date, date, dict[str, str]]:
     """The chosen range (default: the last seven days), and what is wrong with it."""
-    errors: dict[str, str] = {}
-    start, end = _day(args, "start", errors), _day(args, "end", errors)
-    end = end or today
-    try:
-        start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
-    except OverflowError:  # an end in the first days of year 1
-        errors["end"] = "That day is too early."
-        start = end
-    if not errors:
-        if end < start:
-            errors["end"] = "The range ends before it starts."
-        elif (length := (end - start).days + 1) > MAX_RANGE_DAYS:
-            errors["end"] = f"A range spans at most {MAX_RANGE_DAYS} days; this one spans {length}."
-    return start, end, errors
+    return date_range(args, today, default_days=DEFAULT_RANGE_DAYS, max_days=MAX_RANGE_DAYS)
 
 
 @bp.get("/")

@@ -133,19 +133,19 @@ CASES = {
     ),
     # Accounting's day pickers, report ranges and the close
     "my account: malformed day": Case(
-        "assignee", "GET", "/accounting/?day=2026-13-01", None, 400, "use YYYY-MM-DD"
+        "assignee", "GET", "/accounting/?day=2026-13-01", None, 400, "as YYYY-MM-DD"
     ),
     "my account: dotted day": Case(
-        "assignee", "GET", "/accounting/?day=25.11.2026", None, 400, "use YYYY-MM-DD"
+        "assignee", "GET", "/accounting/?day=25.11.2026", None, 400, "as YYYY-MM-DD"
     ),
     "my account: year zero": Case(
-        "assignee", "GET", "/accounting/?day=0000-01-01", None, 400, "use YYYY-MM-DD"
+        "assignee", "GET", "/accounting/?day=0000-01-01", None, 400, "as YYYY-MM-DD"
     ),
     "my account: five-digit year": Case(
-        "assignee", "GET", "/accounting/?day=10000-01-01", None, 400, "use YYYY-MM-DD"
+        "assignee", "GET", "/accounting/?day=10000-01-01", None, 400, "as YYYY-MM-DD"
     ),
     "company: malformed day": Case(
-        "admin", "GET", "/accounting/company?day=today", None, 400, "use YYYY-MM-DD"
+        "admin", "GET", "/accounting/company?day=today", None, 400, "as YYYY-MM-DD"
     ),
     "company: end before start": Case(
         "admin",
@@ -153,7 +153,7 @@ CASES = {
         "/accounting/company?start=2026-11-20&end=2026-11-10",
         None,
         400,
-        "is after end",
+        "ends before it starts",
     ),
     "company: end in the first days of year 1": Case(
         "admin", "GET", "/accounting/company?end=0001-01-02", None, 400, "too early"
@@ -167,7 +167,12 @@ CASES = {
         "at most",
     ),
     "report: malformed start": Case(
-        "admin", "GET", "/accounting/reports/ledger.csv?start=nope", None, 400, "use YYYY-MM-DD"
+        "admin",
+        "GET",
+        "/accounting/reports/ledger.csv?start=nope",
+        None,
+        400,
+        "as YYYY-MM-DD",
     ),
     "report: end before start": Case(
         "admin",
@@ -175,7 +180,7 @@ CASES = {
         "/accounting/reports/days.xlsx?start=2026-11-20&end=2026-11-01",
         None,
         400,
-        "is after end",
+        "ends before it starts",
     ),
     "report: huge range": Case(
         "admin",
@@ -186,7 +191,7 @@ CASES = {
         "at most",
     ),
     "close: malformed day": Case(
-        "admin", "POST", "/accounting/close", {"day": "yesterday"}, 400, "use YYYY-MM-DD"
+        "admin", "POST", "/accounting/close", {"day": "yesterday"}, 400, "as YYYY-MM-DD"
     ),
     "close: a day not begun": Case(
         "admin", "POST", "/accounting/close", {"day": "9999-12-31"}, 422, "has not begun yet"
@@ -209,7 +214,7 @@ CASES = {
     "analytics: huge range": Case(
         "admin",
         "GET",
-        "/analytics/?start=0001-01-01&end=9999-12-31",
+        "/analytics/?start=2000-01-01&end=9999-12-31",
         None,
         400,
         "spans at most 92 days",

@@ -32,7 +32,7 @@ def test_no_range_means_the_last_seven_days():
         ({"start": "yesterday"}, "start", "“yesterday” is not a day; write it as YYYY-MM-DD."),
         ({"end": "2026-02-30"}, "end", "“2026-02-30” is not a day; write it as YYYY-MM-DD."),
         ({"start": "2026-03-03", "end": "2026-03-01"}, "end", "The range ends before it starts."),
-        ({"end": "0001-01-02"}, "end", "That day is too early."),
+        ({"end": "0001-01-02"}, "end", "That day is too early; the books start in 2000."),
         (
             {"start": "2025-01-01", "end": "2026-03-03"},
             "end",
