@@ -38,3 +38,19 @@ def test_an_unknown_language_falls_back_to_the_browser_s(client, login_as):
     token = fetch_csrf_token(client)
     client.post("/language", data={"language": "xx", "csrf_token": token})
     assert ">Мои задачи</a>" in client.get("/", headers=RUSSIAN).get_data(as_text=True)
+
+
+def test_the_books_the_close_and_the_operations_page_speak_russian_with_shared_formats(
+    client, login_as
+):
+    login_as("admin")
+    company = client.get("/accounting/company", headers=RUSSIAN).get_data(as_text=True)
+    assert "Итоги компании по дням" in company and "Баланс каждого счёта сейчас" in company
+    assert "$0.00" not in company and "0,00\xa0$" in company  # money the Russian way
+    close = client.get("/accounting/close", headers=RUSSIAN).get_data(as_text=True)
+    assert "Закрытие окончательно" in close
+    assert not re.search(r"\d{4}-\d{2}-\d{2}</", close)  # no ISO day shown, only in links
+    operations = client.get("/operations", headers=RUSSIAN).get_data(as_text=True)
+    assert "Отставание потребителей" in operations and "Consumer lag" not in operations
+    catalog = client.get("/events", headers=RUSSIAN).get_data(as_text=True)
+    assert "которые публикуют домены" in catalog
