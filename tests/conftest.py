@@ -25,6 +25,7 @@ import re
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import dramatiq
@@ -32,6 +33,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from babel.dates import format_date
 from babel.numbers import format_currency
 
 # Registers the probe consumers and a stand-in account consumer before any actor is declared.
@@ -296,6 +298,11 @@ def private_runtime(runtime, private_broker) -> Runtime:
     broker = setup_broker(settings)
     yield Runtime(settings, runtime.db, broker, declare_actors(broker, runtime.db))
     dramatiq.set_broker(runtime.broker)
+
+
+def shown_day(day: date) -> str:
+    """A billing day as the pages write it in English: 2026-11-29 -> Sun, 29 Nov 2026."""
+    return format_date(day, "EEE, d MMM y", locale="en")
 
 
 def usd(cents: int) -> str:

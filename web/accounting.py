@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import click
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ates.database import utcnow
@@ -15,7 +17,7 @@ from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, clo
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.schedule import close_schedule, day_to_close
 from web import accounting_reports as reports
-from web import navigation, query
+from web import formats, navigation, query
 from web.access import ANY_ROLE, allow
 from web.htmx import is_htmx, page_or_fragment
 from web.query import page_number
@@ -213,7 +215,8 @@ def close_day():
             "accounting/close.html", "accounting/_close_confirm.html", **context
         ), status
     if result.already_closed:
-        flash(f"{day.isoformat()} was already closed; nothing was paid again.", "error")
+        already = _("%(day)s was already closed; nothing was paid again.", day=formats.day(day))
+        flash(already, "error")
     else:
         flash(_close_message(result), "success")
     target = url_for("accounting.company", day=day.isoformat())
@@ -223,13 +226,19 @@ def close_day():
 
 
 def _close_message(result: day_close.DayClose) -> str:
-    parrots = "parrot" if result.paid == 1 else "parrots"
-    message = (
-        f"Closed {result.billing_day.isoformat()}: paid {result.paid} {parrots}, "
-        f"total ${dollars(result.total)}."
+    message = ngettext(
+        "Closed %(day)s: paid %(num)s parrot, total %(total)s.",
+        "Closed %(day)s: paid %(num)s parrots, total %(total)s.",
+        result.paid,
+        day=formats.day(result.billing_day),
+        total=formats.money(result.total),
     )
     if result.waiting_for_email:
-        message += f" {result.waiting_for_email} positive balance(s) wait for an e-mail address."
+        message += " " + ngettext(
+            "%(num)s positive balance waits for an e-mail address.",
+            "%(num)s positive balances wait for an e-mail address.",
+            result.waiting_for_email,
+        )
     return message
 
 

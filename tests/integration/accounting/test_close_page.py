@@ -9,7 +9,7 @@ from ates.database import utcnow
 from domains.accounting import queries
 from domains.accounting.rules import billing_day_of
 from domains.accounting.schedule import close_schedule
-from tests.conftest import usd
+from tests.conftest import shown_day, usd
 from tests.integration.accounting.streams import (
     balances,
     feed,
@@ -59,7 +59,7 @@ def test_the_close_asks_first_naming_the_day_the_parrots_paid_and_the_total(
     company = text(client.get(f"/accounting/company?day={yesterday}"))
     assert f'href="/accounting/close?day={yesterday}"' in company  # a link, not a button
     page = text(client.get(f"/accounting/close?day={yesterday}"))
-    assert f"Close {yesterday}?" in page
+    assert f"Close {shown_day(yesterday)}?" in page
     assert '<strong id="close-parrots">2 parrots</strong>' in page
     assert f'<strong id="close-total">{usd(owed)}</strong>' in page
     assert "early close" not in page
@@ -77,14 +77,14 @@ def test_a_confirmed_close_pays_once_and_the_day_then_says_it_is_closed_by_whom(
     assert closed.status_code == 303
     assert closed.headers["Location"] == f"/accounting/company?day={yesterday}"
     day = text(client.get(closed.headers["Location"]))
-    assert f"Closed {yesterday}: paid 1 parrot, total {usd(owed)}." in day
-    assert f"{yesterday} is closed: closed at" in day and "by Rita Counts" in day
+    assert f"Closed {shown_day(yesterday)}: paid 1 parrot, total {usd(owed)}." in day
+    assert f"{shown_day(yesterday)} is closed: closed at" in day and "by Rita Counts" in day
     assert "/accounting/close?day=" not in day  # no close offered again
     confirm = text(client.get(f"/accounting/close?day={yesterday}"))
-    assert f"{yesterday} is closed" in confirm and 'id="confirm-close"' not in confirm
+    assert f"{shown_day(yesterday)} is closed" in confirm and 'id="confirm-close"' not in confirm
 
     again = client.post("/accounting/close", data=form, follow_redirects=True)
-    assert f"{yesterday} was already closed; nothing was paid again." in text(again)
+    assert f"{shown_day(yesterday)} was already closed; nothing was paid again." in text(again)
     assert [p["amount"] for p in published(runtime, "payment.made")] == [owed]
     assert balances(runtime)[kesha.public_id] == 0
     with runtime.db.reading() as session:
@@ -104,8 +104,8 @@ def test_closing_today_before_its_time_is_refused_unless_confirmed_as_early(
     owed = earn(runtime, kesha.public_id, day)
     login_as("admin", full_name="Ada Admin")
     confirm = text(client.get("/accounting/close"))
-    next_day = (day + timedelta(days=1)).isoformat()
-    assert f"Close {day} early?" in confirm and 'name="early" value="yes"' in confirm
+    next_day = shown_day(day + timedelta(days=1))
+    assert f"Close {shown_day(day)} early?" in confirm and 'name="early" value="yes"' in confirm
     assert f"will belong to billing day {next_day}" in confirm
 
     refused = client.post("/accounting/close", data={"day": day, "csrf_token": csrf_token()})
@@ -114,7 +114,7 @@ def test_closing_today_before_its_time_is_refused_unless_confirmed_as_early(
 
     early = {"day": day.isoformat(), "early": "yes", "csrf_token": csrf_token()}
     page = text(client.post("/accounting/close", data=early, follow_redirects=True))
-    assert f"{day} is closed: closed early at" in page and "by Ada Admin" in page
+    assert f"{shown_day(day)} is closed: closed early at" in page and "by Ada Admin" in page
     assert [p["amount"] for p in published(runtime, "payment.made")] == [owed]
 
     # What happens later that day belongs to the next billing day, as the page said.

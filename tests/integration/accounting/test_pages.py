@@ -6,7 +6,7 @@ import pytest
 
 from ates.database import utcnow
 from domains.accounting.rules import billing_day_of
-from tests.conftest import usd
+from tests.conftest import shown_day, usd
 from tests.integration.accounting.streams import balances, new_id, published, work
 
 
@@ -62,10 +62,10 @@ def test_the_audit_log_day_picker_shows_a_past_day_and_refuses_a_bad_date(
 ):
     kesha = login_as("worker")
     work(runtime, kesha.public_id, title="Today's work")
-    yesterday = (today(runtime) - timedelta(days=1)).isoformat()
+    yesterday = today(runtime) - timedelta(days=1)
     past = text(client.get(f"/accounting/?day={yesterday}", headers={"HX-Request": "true"}))
     assert past.lstrip().startswith('<section id="audit-log">')
-    assert "Today's work" not in past and f"Entries of billing day {yesterday}" in past
+    assert "Today's work" not in past and f"Entries of billing day {shown_day(yesterday)}" in past
     bad = client.get("/accounting/?day=31.02.2026")
     assert bad.status_code == 400 and "YYYY-MM-DD" in text(bad)
 
