@@ -48,6 +48,9 @@ class PostgreSQL:
     # A commit that publishes NOTIFYs (migration 0004's trigger): a relay can LISTEN.
     notifies_on_commit = True
 
+    def refresh_statistics(self, session: Session) -> None:
+        """Nothing: autovacuum's analyze keeps the planner's statistics."""
+
     def insert(self, table: sa.Table):
         return postgresql.insert(table)
 
@@ -141,6 +144,12 @@ class SQLite:
     # write lock.
     reading_options = snapshot_options = {"read_only": True}  # WAL: a reader sees one moment
     notifies_on_commit = False  # the relay runs in the app process: a doorbell in memory wakes it
+
+    def refresh_statistics(self, session: Session) -> None:
+        """ANALYZE (sampled: `analysis_limit`), which nothing else runs for SQLite. Without
+        statistics the planner takes an equality on an index for ten rows and skips the
+        automatic index a join needs: a Reassign among 10,000 parrots took 2.5 s, not 0.03 s."""
+        session.execute(sa.text("ANALYZE"))
 
     def insert(self, table: sa.Table):
         return sqlite.insert(table)

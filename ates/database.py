@@ -93,7 +93,12 @@ def make_engine(url: str, schemas: Iterable[str], **kwargs) -> sa.Engine:
     def _configure(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, open transactions (see `_begin`).
         dbapi_connection.isolation_level = None
-        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL"):
+        for pragma in (
+            "journal_mode=WAL",
+            "busy_timeout=30000",
+            "synchronous=NORMAL",
+            "analysis_limit=1000",  # ANALYZE samples: milliseconds at any size
+        ):
             dbapi_connection.execute(f"PRAGMA {pragma}")
         # PostgreSQL's md5() and gen_random_uuid(), so ids made in SQL are made the same way here.
         dbapi_connection.create_function("md5", 1, _md5, deterministic=True)

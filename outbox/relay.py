@@ -144,11 +144,14 @@ class Relay:
             waiter.close()
 
     def clean_up(self, retention: timedelta) -> int:
-        """Delete relayed rows older than the retention period."""
+        """Delete relayed rows older than the retention period; refresh the planner's statistics."""
         self._last_cleanup = time.monotonic()
         cutoff = utcnow() - retention
         with self.db.transaction() as session:
             result = session.execute(sa.delete(events).where(events.c.relayed_at < cutoff))
+            # The embedded default's stand-in for autovacuum: the planner's statistics follow
+            # the tables as they grow.
+            self.db.backend.refresh_statistics(session)
         return result.rowcount
 
     @property

@@ -24,6 +24,7 @@ def _run(engine: sa.Engine, sql: str, **values) -> None:
     statement = statement.bindparams(now) if ":now" in sql else statement
     with engine.begin() as connection:
         connection.execute(statement, values)
+        connection.exec_driver_sql("ANALYZE")  # as `data` analyzes what it loads
 
 
 def add_parrots(engine: sa.Engine, count: int) -> None:
