@@ -25,7 +25,6 @@ from web.query import page_number
 bp = Blueprint("accounting", __name__, url_prefix="/accounting")
 navigation.add("My account", "accounting.mine")
 navigation.add("Accounting", "accounting.company")
-bp.add_app_template_filter(dollars, "dollars")
 BOOKKEEPERS = ("admin", "accountant")
 DEFAULT_RANGE_DAYS = 7
 MAX_RANGE_DAYS = 366  # a year's report at most; a range over centuries is a typo
