@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from ates.database import utcnow
 from domains.accounting.rules import billing_day_of, dollars
 from domains.accounting.tables import ledger_entries
+from tests.conftest import shown_day, usd
 from tests.e2e.conftest import log_in, snap
 from tests.e2e.test_every_page_of_every_role import accessibility_violations
 from tests.integration.accounting.streams import (
@@ -97,19 +98,22 @@ def test_an_accountant_closes_a_day_after_confirming_and_drills_down_to_a_parrot
     log_in(page, live_server, accountant)
     page.goto(f"{live_server.url}/accounting/company?day={yesterday}")
     # The balances' total row is the ledger's sum.
-    expect(page.locator("#balances-total td")).to_have_text(f"${dollars(ledger_sum(runtime))}")
+    expect(page.locator("#balances-total td")).to_have_text(usd(ledger_sum(runtime)))
 
     keyboard_activate(page, "#close-day")
-    expect(page.locator("#close-title")).to_have_text(f"Close {yesterday}?")
+    expect(page.locator("#close-title")).to_have_text(f"Close {shown_day(yesterday)}?")
     expect(page.locator("#close-parrots")).to_have_text(f"{len(payable)} parrots")
-    expect(page.locator("#close-total")).to_have_text(f"${dollars(sum(payable.values()))}")
+    total = usd(sum(payable.values()))
+    expect(page.locator("#close-total")).to_have_text(total)
     assert accessibility_violations(page) == []
     snap(page, "close-confirm")
     keyboard_activate(page, "#confirm-close")
     expect(page.locator(".flash.success")).to_contain_text(
-        f"Closed {yesterday}: paid {len(payable)} parrots, total ${dollars(sum(payable.values()))}."
+        f"Closed {shown_day(yesterday)}: paid {len(payable)} parrots, total {total}."
     )
-    expect(page.locator("#closed-day")).to_contain_text(f"{yesterday} is closed: closed at")
+    expect(page.locator("#closed-day")).to_contain_text(
+        f"{shown_day(yesterday)} is closed: closed at"
+    )
     expect(page.locator("#closed-day")).to_contain_text("by Rita Counts")
     expect(page.locator("#close-day")).to_have_count(0)  # no close offered again
     assert -ledger_sum(runtime, kind="payout") == sum(payable.values())
@@ -119,13 +123,13 @@ def test_an_accountant_closes_a_day_after_confirming_and_drills_down_to_a_parrot
     page.fill("#balance-search", "kesh")
     expect(page.locator("#balances tbody tr")).to_have_count(1)
     expect(page.locator("#balances-total td")).to_have_text(
-        f"${dollars(ledger_sum(runtime, kesha.public_id))}"
+        usd(ledger_sum(runtime, kesha.public_id))
     )
     page.click("#balances tbody >> text=Kesha Popugaev")
     expect(page.locator("h1")).to_contain_text("Kesha Popugaev")
     balance = ledger_sum(runtime, kesha.public_id)
-    expect(page.locator("#balance")).to_have_text(f"${dollars(balance)}")
-    expect(page.locator("#closing")).to_have_text(f"${dollars(balance)}")
+    expect(page.locator("#balance")).to_have_text(usd(balance))
+    expect(page.locator("#closing")).to_have_text(usd(balance))
     opening = shown_cents(page.locator("#opening").text_content())
     lines = [shown_cents(t) for t in page.locator("#statement .entry .amount").all_text_contents()]
     assert opening + sum(lines) == balance  # the number on top is the lines below
@@ -174,6 +178,6 @@ def test_a_manager_confirms_a_reassign_and_sees_the_fees_accounting_booked(
     # The fees line polls until accounting has booked every fee of this press.
     expect(page.locator("#reassign-fees")).to_contain_text("Fees charged:", timeout=30_000)
     charged = fees_before - ledger_sum(runtime, kind="assign_fee")
-    expect(page.locator("#reassign-fees")).to_contain_text(f"${dollars(charged)} for 4 tasks")
+    expect(page.locator("#reassign-fees")).to_contain_text(f"{usd(charged)} for 4 tasks")
     assert accessibility_violations(page) == []
     snap(page, "reassigned")
