@@ -300,6 +300,17 @@ def test_reassign_asks_first_then_shuffles_and_says_what_moved(
     assert f"{parrots} parrots got tasks." in summary or f"{parrots} parrot got tasks." in summary
 
 
+def test_with_every_task_done_the_reassign_page_offers_nothing_to_press(client, login_as):
+    login_as("manager")
+    page = client.get("/tasks/reassign").get_data(as_text=True)
+    assert "No open tasks to reassign" in page
+    assert 'id="confirm-reassign"' not in page
+    # A press that raced the last completion still answers plainly and moves nothing.
+    response = client.post("/tasks/reassign", headers=htmx(client))
+    assert response.status_code == 200
+    assert "There were no open tasks to reassign." in response.get_data(as_text=True)
+
+
 def test_reassign_without_eligible_parrots_says_so(client, login_as, runtime):
     admin = login_as("admin")
     add_open_tasks(runtime, 2, assignee=admin.public_id)
