@@ -9,9 +9,10 @@ table names must be unique across domains; `tests/unit/test_tables.py` guards th
 """
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -125,6 +126,20 @@ def _md5(text: str | None) -> str | None:
     return None if text is None else hashlib.md5(text.encode()).hexdigest()
 
 
+_WRITERS: dict[str, threading.RLock] = {}
+
+
+def _writer_of(url: str) -> threading.RLock:
+    """The lock this process's writers of one SQLite file queue on.
+
+    SQLite has one writer; a thread that finds the write lock taken sleeps in the driver's busy
+    handler (1, 2, 5, 10, ... ms) and polls again, so the embedded default's relay and workers
+    lost ~15 ms an event waiting for each other. Queued here, the next writer starts the moment
+    the last one commits. Another process still meets the busy handler.
+    """
+    return _WRITERS.setdefault(url, threading.RLock())
+
+
 class ReadOnly(Exception):
     """A write was tried in the read-only unit of work."""
 
@@ -142,6 +157,7 @@ class Database:
         self.engine = make_engine(url, schemas, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.backend = BACKENDS[self.engine.dialect.name]
+        self._writer = _writer_of(url) if self.is_sqlite else nullcontext()
 
     @property
     def is_sqlite(self) -> bool:
@@ -150,7 +166,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
-        with self.sessions.begin() as session:
+        with self._writer, self.sessions.begin() as session:
             yield session
 
     @contextmanager

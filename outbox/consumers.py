@@ -28,12 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import Database, utcnow
-from outbox import deliveries
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
 from outbox.tracing import caused_by
@@ -183,9 +181,8 @@ def _apply_together(db, consumer_name, parsed, rejected) -> Outcome:
     outcome = Outcome()
     with db.transaction() as session:
         handler.lock(session, [event for _message, event in parsed])
-        fresh = _unseen(session, consumer_name, parsed, outcome)
+        fresh = _claim(session, consumer_name, parsed, outcome)
         handler.apply(session, [event for _message, event in fresh])
-        _mark_handled(session, consumer_name, [event for _message, event in fresh])
         _bury(session, consumer_name, rejected, outcome)
         outcome.applied = len(fresh)
     return outcome
@@ -196,17 +193,13 @@ def _apply_one_by_one(db, consumer_name, parsed, rejected) -> Outcome:
     outcome = Outcome()
     with db.transaction() as session:
         handler.lock(session, [event for _message, event in parsed])
-        for message, event in _unseen(session, consumer_name, parsed, outcome):
+        for item in parsed:
+            message, event = item
             try:
                 with session.begin_nested():
-                    _mark_handled(session, consumer_name, [event])
-                    handler.apply(session, [event])
-                outcome.applied += 1
-            except IntegrityError as error:
-                if _seen(session, consumer_name, event.event_id):
-                    outcome.duplicates += 1  # a concurrent delivery of the same event won
-                else:
-                    _failed(session, consumer_name, message, event, error, outcome)
+                    if _claim(session, consumer_name, [item], outcome):
+                        handler.apply(session, [event])
+                        outcome.applied += 1
             except Exception as error:
                 if is_transient(error):
                     raise  # the transaction is spent: it runs again whole
@@ -228,45 +221,31 @@ def _failed(session, consumer_name, message, event, error, outcome) -> None:
         log.exception("%s could not record the failure of %s", consumer_name, event.event_id)
 
 
-def _unseen(session, consumer_name, parsed, outcome):
-    ids = [event.event_id for _message, event in parsed]
-    seen = set()
-    if ids:
-        seen = set(
-            session.scalars(
-                sa.select(inbox.c.event_id).where(
-                    inbox.c.consumer == consumer_name,
-                    backend(session).among(inbox.c.event_id, ids, inbox.c.event_id.type),
-                )
-            )
-        )
-    fresh = []
+def _claim(session, consumer_name, parsed, outcome) -> list:
+    """Write the consumer's inbox rows for these events, in one statement; return the events
+    not handled before (a redelivery, or a second copy in the batch, counts as a duplicate).
+
+    A concurrent delivery of the same event waits on the other's row and then skips it.
+    """
+    unique = {}
     for item in parsed:
-        if item[1].event_id in seen:
-            outcome.duplicates += 1
-        else:
-            seen.add(item[1].event_id)
-            fresh.append(item)
-    return fresh
-
-
-def _seen(session, consumer_name, event_id) -> bool:
-    query = sa.select(inbox.c.event_id).where(
-        inbox.c.consumer == consumer_name, inbox.c.event_id == event_id
-    )
-    return session.scalar(query) is not None
-
-
-def _mark_handled(session, consumer_name, handled: list[Event]) -> None:
-    if not handled:
-        return
-    deliveries.settled(session, consumer_name, [e.event_id for e in handled])
+        unique.setdefault(item[1].event_id, item)
+    outcome.duplicates += len(parsed) - len(unique)
+    if not unique:
+        return []
     now = utcnow()
-    backend(session).insert_rows(
-        session,
-        inbox,
-        [{"consumer": consumer_name, "event_id": e.event_id, "handled_at": now} for e in handled],
-    )
+    rows = [
+        {"consumer": consumer_name, "event_id": event_id, "handled_at": now} for event_id in unique
+    ]
+    db = backend(session)
+    columns = {key: inbox.c[key].type for key in rows[0]}
+    source = db.records(columns, rows, "claimed")
+    # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
+    claim = db.insert(inbox).from_select(list(columns), sa.select(*source.c).where(sa.true()))
+    new = claim.on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    claimed = set(session.scalars(new.returning(inbox.c.event_id)))
+    outcome.duplicates += len(unique) - len(claimed)
+    return [item for event_id, item in unique.items() if event_id in claimed]
 
 
 def _bury(session, consumer_name, rejected, outcome) -> None:
@@ -310,8 +289,6 @@ def bury(session: Session, consumer_name: str, message, error: str, attempts: in
             },
         )
     )
-    if event_id:
-        deliveries.settled(session, consumer_name, [event_id])
 
 
 def event_id_of(value) -> str | None:

@@ -1,7 +1,8 @@
 """What the broker still owes each consumer, so nothing it loses stays lost.
 
-The relay writes one row per (consumer, event) in the transaction that marks the event relayed;
-the consumer deletes it in the transaction that handles or buries the event. A row still here
+The relay writes one row per (consumer, event) in the transaction that marks the event relayed.
+The consumer's inbox row (or dead letter) settles it; the relay deletes settled rows before it
+looks for overdue ones, so consumers write nothing here on their busy path. A row not settled
 after its `due_at` was lost on the way (Redis restarted without its data, a message dropped)
 and is sent again; the consumer's inbox absorbs it if it was only late. A failed attempt moves
 `due_at` past the retry's backoff, so a retry waiting in the broker is not sent twice.
@@ -44,15 +45,6 @@ def owed(session: Session, fanned_out: dict[str, list[dict]], due_at: datetime) 
     )
 
 
-def settled(session: Session, consumer: str, event_ids: Iterable[str]) -> None:
-    """The consumer handled or buried these events: nothing is owed any more."""
-    event_ids = list(event_ids)
-    if not event_ids:
-        return
-    among = backend(session).among(deliveries.c.event_id, event_ids, EventId)
-    session.execute(sa.delete(deliveries).where(deliveries.c.consumer == consumer, among))
-
-
 def retrying(
     session: Session, consumer: str, event_id: str, error: str, attempts: int, retry_at: datetime
 ) -> None:
@@ -79,8 +71,7 @@ def settled_already(session: Session):
 
 
 def forget_settled(session: Session) -> None:
-    """Drop rows a consumer settled before the relay committed them: a fast consumer's delete
-    found nothing to delete yet."""
+    """Drop the rows consumers have settled since the last time, in one statement."""
     session.execute(sa.delete(deliveries).where(settled_already(session)))
 
 
@@ -113,8 +104,7 @@ def lag(session: Session, consumers: Iterable[str], now: datetime | None = None)
     now = now or utcnow()
     ages = {}
     for name in consumers:
-        # In relay order, the first row not settled: rows a fast consumer settled before the
-        # relay committed them wait for `forget_settled`, and are few.
+        # In relay order, the first row not settled; settled ones wait for `forget_settled`.
         oldest = session.scalar(
             sa.select(deliveries.c.relayed_at)
             .where(deliveries.c.consumer == name, ~settled_already(session))

@@ -32,8 +32,10 @@ BATCH_SIZE = 500
 # Between batches the relay waits to be woken by a commit (outbox.wakeup); this is the poll that
 # catches a missed wake-up.
 POLL_SECONDS = 1.0
+GATHER_SECONDS = 0.01
 CLEANUP_EVERY_SECONDS = 60
 REDELIVER_AFTER = timedelta(minutes=5)
+SETTLED_KEPT_SECONDS = 5
 NOBODY = "nobody"  # the dead letters' consumer of events no consumer subscribes to
 
 Send = Callable[[str, list[dict]], None]
@@ -139,6 +141,10 @@ class Relay:
                     stop.wait(min(0.5 * 2**failures, 10))
                     continue
                 if sent < self.batch_size and not stop.is_set():
+                    if sent:
+                        # Commits are streaming in: let a few more land, so a burst costs one
+                        # batch (a transaction, a message per consumer), not one per event.
+                        stop.wait(GATHER_SECONDS)
                     waiter.wait(min(self.poll, self._redelivery_interval), stop)
         finally:
             waiter.close()
@@ -156,7 +162,9 @@ class Relay:
 
     @property
     def _redelivery_interval(self) -> float:
-        return min(max(self.redeliver_after.total_seconds() / 4, 0.5), 30)
+        # Also how long settled deliveries wait to be forgotten: the consumers' lag and the
+        # close's "catching up" read past them.
+        return min(max(self.redeliver_after.total_seconds() / 4, 0.5), SETTLED_KEPT_SECONDS)
 
     def redeliver(self, everything: bool = False) -> int:
         """Send again what consumers have not settled by its due time; return how many.

@@ -67,8 +67,9 @@ inbox = sa.Table(
 )
 
 # One row per (consumer, event) relayed and not yet handled or buried: what the broker still owes
-# each consumer. Handling deletes the row; a row still here after `due_at` was lost by the broker
-# (or by a crashed worker) and is sent again. The oldest `relayed_at` is the consumer's lag.
+# each consumer. The consumer's inbox row (or dead letter) settles it and the relay then deletes
+# it; a row not settled by `due_at` was lost by the broker (or by a crashed worker) and is sent
+# again. The oldest unsettled `relayed_at` is the consumer's lag.
 deliveries = sa.Table(
     "deliveries",
     metadata,

@@ -9,6 +9,7 @@ Each writes one effect row per event to `bench_effects`, next to its inbox rows.
 """
 
 import os
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,6 +25,8 @@ effects = sa.Table(
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
     sa.Column("event_id", sa.String(36), nullable=False),
     sa.Column("value", sa.Integer, nullable=False),
+    # When the handler wrote it (epoch seconds): the latency row's end, just before the commit.
+    sa.Column("done_at", sa.Float, nullable=True),
 )
 
 WHICH = os.environ.get("BENCH_CONSUMER", "bulk")
@@ -34,7 +37,8 @@ if ("probe.happened", 1) not in {(s.name, s.version) for s in registry.schemas()
 
 
 def record_one(session, event):
-    session.execute(sa.insert(effects).values(event_id=event.event_id, value=event.data["value"]))
+    effect = {"event_id": event.event_id, "value": event.data["value"], "done_at": time.time()}
+    session.execute(sa.insert(effects).values(effect))
 
 
 def record_all(session, events):

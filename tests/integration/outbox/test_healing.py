@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ates.database import utcnow
 from outbox import publish
+from outbox.deliveries import settled_already
 from outbox.events import Event
 from outbox.operations import replay, status
 from outbox.publish import publish_events
@@ -45,8 +46,10 @@ def letters(runtime):
 
 
 def owed(runtime):
+    """What the broker still owes: deliveries no inbox row or dead letter has settled."""
     with runtime.db.transaction() as session:
-        return session.execute(sa.select(deliveries.c.consumer, deliveries.c.event_id)).all()
+        query = sa.select(deliveries.c.consumer, deliveries.c.event_id)
+        return session.execute(query.where(~settled_already(session))).all()
 
 
 def losing_relay(runtime, **options) -> Relay:
