@@ -590,8 +590,9 @@ def fees_charged_for(session: Session, causes) -> FeesCharged:
     row = session.execute(
         sa.select(
             sa.func.count().label("entries"),
-            sa.cast(sa.func.coalesce(-sa.func.sum(ledger_entries.c.amount), 0), sa.BigInteger)
-            .label("total"),
+            sa.cast(
+                sa.func.coalesce(-sa.func.sum(ledger_entries.c.amount), 0), sa.BigInteger
+            ).label("total"),
         ).where(
             ledger_entries.c.kind == "assign_fee",
             ledger_entries.c.cause_id.in_(causes),
