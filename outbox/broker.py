@@ -10,6 +10,7 @@ and the worker goes on with the messages behind it.
 
 import logging
 import os
+import time
 from datetime import timedelta
 
 import dramatiq
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 # maintenance pass runs; Dramatiq's defaults (60 s, 1 in 1,000 fetches) leave recovery unbounded.
 HEARTBEAT_TIMEOUT_MS = 15_000
 MAINTENANCE_CHANCE = 200_000  # out of 1,000,000 broker commands: one in five
+# A consumer that got a message this recently polls an empty queue every 5-10 ms, not after
+# Dramatiq's doubling backoff (up to `dramatiq_worker_timeout`).
+STILL_BUSY_SECONDS = 1.0
 UNDECODABLE = "outbox.undecodable"  # the actor that buries a body no one can read
 
 
@@ -208,14 +212,23 @@ class HealingRedisBroker(RedisBroker):
 
 
 class _HealingRedisConsumer(_RedisConsumer):
+    _last_message = 0.0
+
     # Dramatiq's consumer raises DecodeError out of `__next__`: the consumer thread restarts,
     # dropping the messages it had prefetched (they stay unacknowledged until the worker dies)
     # and the bad body, still unacknowledged, kills it again on every restart.
     def __next__(self):
+        if time.monotonic() - self._last_message < STILL_BUSY_SECONDS:
+            # Redis is polled, and each empty poll doubles the wait before the next one: while
+            # events keep coming a few milliseconds apart, look again soon.
+            self.misses = 0
         try:
-            return super().__next__()
+            message = super().__next__()
         except DecodeError as error:
-            return self._undecodable(error.data, error.error)
+            message = self._undecodable(error.data, error.error)
+        if message is not None:
+            self._last_message = time.monotonic()
+        return message
 
     def _undecodable(self, data, error) -> dramatiq.broker.MessageProxy:
         body = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
