@@ -9,7 +9,8 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
 # What RabbitMQ must prove again: delivery, dead letters, poison messages, and the faults.
 RABBITMQ_TESTS ?= tests/integration/outbox/test_outbox.py tests/integration/outbox/test_faults.py \
-	tests/integration/outbox/test_relay_wakeup.py tests/integration/outbox/test_metrics.py
+	tests/integration/outbox/test_relay_wakeup.py tests/integration/outbox/test_metrics.py \
+	tests/integration/outbox/test_broker_faults.py::test_malformed_messages_in_a_queue_are_dead_lettered_once_and_the_worker_goes_on
 
 .PHONY: run test test-embedded test-services test-rabbitmq lint bench clean translations
 

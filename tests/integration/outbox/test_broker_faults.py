@@ -1,8 +1,9 @@
-"""Faults an operator meets, with real worker and relay processes on a Redis of the test's own:
+"""Faults an operator meets, with real worker and relay processes on a broker of the test's own:
 Redis restarted without its data, a malformed message pushed raw into a queue, SMTP down
 across a day close. None of them needs a command typed, loses money or sends an e-mail twice.
 
-They run on both backends (the database is the session's: SQLite or PostgreSQL).
+They run on both backends (the database is the session's: SQLite or PostgreSQL), on Redis; the
+malformed message also on RabbitMQ (`make test-rabbitmq`).
 """
 
 import dataclasses
@@ -12,14 +13,16 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pika
 import pytest
-import redis
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.message import Message
 
 from domains.accounting.tables import ledger_entries
 from domains.sender.tables import emails
+from outbox.broker import waiting
 from outbox.deliveries import owed_counts
 from outbox.events import Event
 from outbox.operations import status
@@ -52,7 +55,7 @@ WORKER = dramatiq_worker("ates.worker", processes=1, threads=4)
 
 @pytest.fixture
 def company_env(runtime, private_broker, tmp_path):
-    """Settings of real processes on the private Redis, with short fault timings."""
+    """Settings of real processes on the private broker, with short fault timings."""
     settings = dataclasses.replace(
         runtime.settings,
         broker_url=private_broker.url,
@@ -155,25 +158,30 @@ def test_redis_restarted_without_its_data_has_every_fee_reward_and_payout_applie
     )
 
 
-def push_raw(client: redis.Redis, namespace: str, queue: str, body: bytes) -> None:
-    """What a broken producer or a hand edit leaves in a Dramatiq queue on Redis."""
-    redis_id = str(uuid.uuid4())
-    client.hset(f"{namespace}:{queue}.msgs", redis_id, body)
-    client.rpush(f"{namespace}:{queue}", redis_id)
+def push_raw(broker, queue: str, body: bytes) -> None:
+    """What a broken producer or a hand edit leaves in a Dramatiq queue."""
+    if isinstance(broker, RedisBroker):
+        redis_id = str(uuid.uuid4())
+        broker.client.hset(f"{broker.namespace}:{queue}.msgs", redis_id, body)
+        broker.client.rpush(f"{broker.namespace}:{queue}", redis_id)
+    else:
+        persistent = pika.BasicProperties(delivery_mode=2)
+        broker.channel.basic_publish(
+            exchange="", routing_key=queue, body=body, properties=persistent
+        )
 
 
-def test_malformed_messages_in_a_redis_queue_are_dead_lettered_once_and_the_worker_goes_on(
+def test_malformed_messages_in_a_queue_are_dead_lettered_once_and_the_worker_goes_on(
     runtime, private_runtime, company_env, tmp_path, client, login_as
 ):
     settings, extra = company_env
-    namespace = settings.broker_namespace
     broker = private_runtime.broker
     parrot = new_id()
     tasks_before, tasks_after = [new_id() for _ in range(5)], [new_id() for _ in range(5)]
     private_runtime.send("accounting", [account_event(parrot, login="rio")])
     for task in tasks_before:
         private_runtime.send("accounting", [task_assigned(task, parrot)])
-    push_raw(broker.client, namespace, "accounting", b"\xff\xfe not a message {")
+    push_raw(broker, "accounting", b"\xff\xfe not a message {")
     broker.enqueue(Message("accounting", "accounting.vanished", ([],), {}, {}))
     broker.enqueue(Message("accounting", "accounting.handle_events", ("fees", 12), {}, {}))
     for task in tasks_after:
@@ -182,7 +190,7 @@ def test_malformed_messages_in_a_redis_queue_are_dead_lettered_once_and_the_work
     with process(WORKER, env, tmp_path / "worker.log") as worker:
         wait_until(lambda: entries(runtime) == 10, 60, "every valid fee applied", 0.2)
         wait_until(lambda: len(letters(runtime)) == 3, 30, "three dead letters")
-        wait_until(lambda: broker.client.hlen(f"{namespace}:accounting.msgs") == 0, 30, "acks")
+        wait_until(lambda: waiting(broker, "accounting") == 0, 30, "acks")
         assert worker.poll() is None  # still running
     with process(WORKER, env, tmp_path / "worker-again.log"):
         time.sleep(3)  # a restart finds nothing of them left to die on or to bury again
