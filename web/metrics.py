@@ -3,7 +3,8 @@
 Figures of the whole system are read from the database at scrape time (the outbox, consumer
 lag, dead letters, day closes, e-mails), so any one web process answers for all; request latency
 is this app's own. With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn), every web process writes
-there and any one of them answers for all. Worker processes serve theirs on a port of their own
+there and any one of them answers for all; gunicorn.conf.py empties it at each start and drops
+a dead process from the live gauges. Worker processes serve theirs on a port of their own
 (Dramatiq's Prometheus middleware, `WORKER_METRICS_PORT`).
 """
 
@@ -18,6 +19,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -36,6 +38,11 @@ REQUEST_SECONDS = Histogram(
     "Time to answer a request, by route.",
     ["endpoint", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+# How many web processes the answer covers: each counts itself while it lives.
+WEB_PROCESSES = Gauge(
+    "ates_web_processes", "Web processes serving requests.", multiprocess_mode="livesum"
 )
 
 
@@ -68,6 +75,7 @@ def init_app(app: Flask) -> None:
     else:
         registry.register(_ThisProcess())
     app.extensions["ates_metrics"] = registry
+    WEB_PROCESSES.set(1)
     app.before_request(_start_clock)
     app.after_request(_observe)
 
