@@ -19,7 +19,14 @@ from ates.backend import backend
 from ates.database import utcnow
 from domains.auth import queries
 from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
-from domains.auth.tables import LANGUAGES, ROLES, accounts, login_failures, login_sessions
+from domains.auth.tables import (
+    LANGUAGES,
+    ROLES,
+    accounts,
+    address_failures,
+    login_failures,
+    login_sessions,
+)
 from outbox import publish
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -277,6 +284,41 @@ def _count_failure(session: Session, login: str, now: datetime) -> None:
             login_failures.c.last_failed_at < now - FAILURE_WINDOW - MAX_DELAY
         )
     )
+
+
+def count_address_failures(session: Session, key: str, failures: int, window: timedelta) -> int:
+    """Add failed logins to a count of the login limit (a window that ended starts again);
+    returns the count in the window."""
+    now = utcnow()
+    ended = address_failures.c.window_ends_at <= now
+    fresh = backend(session).insert(address_failures)
+    fresh = fresh.values(key=key, failures=failures, window_ends_at=now + window)
+    counted = fresh.on_conflict_do_update(
+        index_elements=[address_failures.c.key],
+        set_={
+            "failures": sa.case(
+                (ended, fresh.excluded.failures),
+                else_=address_failures.c.failures + fresh.excluded.failures,
+            ),
+            "window_ends_at": sa.case(
+                (ended, fresh.excluded.window_ends_at), else_=address_failures.c.window_ends_at
+            ),
+        },
+    )
+    return session.scalar(counted.returning(address_failures.c.failures))
+
+
+def forget_ended_address_failures(session: Session) -> None:
+    """Drop the counts whose window ended, so addresses that stopped failing do not pile up."""
+    session.execute(
+        sa.delete(address_failures).where(address_failures.c.window_ends_at <= utcnow())
+    )
+
+
+def forget_address_failures(session: Session, key: str | None = None) -> None:
+    """Clear one count of the login limit, or every one."""
+    forget = sa.delete(address_failures)
+    session.execute(forget if key is None else forget.where(address_failures.c.key == key))
 
 
 def _change(session: Session, public_id: str, event_name: str, **values) -> Account:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ates.database import utcnow
-from domains.auth.tables import accounts, login_sessions
+from domains.auth.tables import accounts, address_failures, login_sessions
 
 # How long a login session (and its remember-me cookie) lasts without logging in again.
 SESSION_LIFETIME = timedelta(days=14)
@@ -129,3 +129,14 @@ def sessions_of(session: Session, public_id: str, current_token: str) -> list[Lo
         .order_by(login_sessions.c.started_at.desc())
     )
     return [LoginSession(r.started_at, r.user_agent, r.token_hash == current) for r in rows]
+
+
+def address_failures_in_window(session: Session, key: str) -> tuple[int, datetime | None]:
+    """The failed logins a count of the login limit holds, and when its window ends (0, None
+    when it has ended)."""
+    row = session.execute(
+        sa.select(address_failures.c.failures, address_failures.c.window_ends_at).where(
+            address_failures.c.key == key, address_failures.c.window_ends_at > utcnow()
+        )
+    ).first()
+    return (row.failures, row.window_ends_at) if row else (0, None)

@@ -1,5 +1,5 @@
-"""The auth domain's tables: accounts, failed logins per login name (for the delay), and the
-login sessions that a cookie may stand for."""
+"""The auth domain's tables: accounts, failed logins per login name (for the delay) and per
+client address (for the login limit), and the login sessions that a cookie may stand for."""
 
 import sqlalchemy as sa
 
@@ -38,6 +38,18 @@ login_failures = sa.Table(
     sa.Column("last_failed_at", UTCDateTime, nullable=False),
     # No attempt for this login name is checked before then (the progressive delay).
     sa.Column("next_try_at", UTCDateTime, nullable=True),
+    schema="auth",
+)
+
+# Failed logins from one client address within one window of the login limit, under the key the
+# web's limiter names (address and limit). Kept in the database when there is no Redis, so every
+# web process counts into the same rows.
+address_failures = sa.Table(
+    "address_failures",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_ends_at", UTCDateTime, nullable=False, index=True),
     schema="auth",
 )
 

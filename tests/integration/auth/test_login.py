@@ -2,6 +2,7 @@
 forms."""
 
 import dataclasses
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from ates.database import utcnow
 from domains.auth import commands, queries
-from domains.auth.tables import login_failures
+from domains.auth.tables import address_failures, login_failures
 from tests.conftest import fetch_csrf_token, log_in
 from web import create_app
 
@@ -212,3 +213,21 @@ def test_failures_spread_over_time_do_not_delay_and_old_ones_are_forgotten(runti
         assert still_open.account is not None
         remembered = session.scalars(sa.select(login_failures.c.login)).all()
     assert sorted(remembered) == ["typo-8", "typo-9"]  # the older ones were cleared away
+
+
+def test_an_address_count_starts_again_when_its_window_ends_and_ended_ones_are_dropped(runtime):
+    second, minute = timedelta(seconds=1), timedelta(minutes=1)
+    with runtime.db.transaction() as session:
+        assert commands.count_address_failures(session, "10.0.0.7", 1, second) == 1
+        assert commands.count_address_failures(session, "10.0.0.7", 2, second) == 3
+        commands.count_address_failures(session, "10.0.0.8", 1, minute)
+        commands.count_address_failures(session, "10.0.0.9", 1, second)
+    time.sleep(1.1)
+    with runtime.db.reading() as session:
+        assert queries.address_failures_in_window(session, "10.0.0.7") == (0, None)
+        assert queries.address_failures_in_window(session, "10.0.0.8")[0] == 1
+    with runtime.db.transaction() as session:
+        assert commands.count_address_failures(session, "10.0.0.7", 1, second) == 1
+        commands.forget_ended_address_failures(session)
+        kept = session.scalars(sa.select(address_failures.c.key)).all()
+    assert sorted(kept) == ["10.0.0.7", "10.0.0.8"]

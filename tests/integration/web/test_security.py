@@ -182,6 +182,24 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(runtime, m
     assert welcome.status_code == 302
 
 
+def test_without_redis_failed_logins_at_one_web_process_count_at_the_other(runtime):
+    # RabbitMQ as the broker and no Redis: two web processes that share only the database.
+    on_rabbitmq = dataclasses.replace(
+        runtime.settings, broker_url="amqp://guest:guest@127.0.0.1:5672/%2F"
+    )
+    first, second = (
+        create_app(runtime=dataclasses.replace(runtime, settings=on_rabbitmq)).test_client()
+        for _ in range(2)
+    )
+    for n in range(5):
+        assert _login_from(first, "10.0.0.7", f"guess-{n}", "wrong").status_code == 401
+        assert _login_from(second, "10.0.0.7", f"other-{n}", "wrong").status_code == 401
+    for web in (first, second):
+        refused = _login_from(web, "10.0.0.7", "guess-10", "wrong")
+        assert refused.status_code == 429 and "from your address" in refused.get_data(as_text=True)
+    assert _login_from(first, "10.0.0.8", "guess-11", "wrong").status_code == 401
+
+
 def test_with_redis_unreachable_failed_logins_are_still_limited_in_each_process(runtime):
     unreachable = dataclasses.replace(runtime.settings, broker_url="redis://127.0.0.1:1/0")
     app = create_app(runtime=dataclasses.replace(runtime, settings=unreachable))
