@@ -3,7 +3,8 @@ event published before it, then closes, running again whole on a deadlock or ser
 failure. A close pressed while the workers are busy must not pay 0 to a parrot who earned money.
 
 A scheduled close that fails anyway is noted (`scheduled_close_failures`, on the operations
-page) and tried again every few minutes until the day is closed.
+page) and tried again every few minutes until the day is closed; so is one that never ran
+because no worker was up at its time.
 """
 
 import time
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import Database, utcnow
-from domains.accounting.tables import scheduled_close_failures
+from domains.accounting.tables import day_closes, ledger_entries, scheduled_close_failures
 from outbox.caught_up import unapplied
 from outbox.transient import retrying
 
@@ -104,3 +105,13 @@ def failed_closes(session: Session) -> list[date]:
             )
         )
     )
+
+
+def never_closed(session: Session, day: date) -> bool:
+    """Whether neither `day` nor a later day was closed although the books have entries of it or
+    before it (a company that started after `day` has nothing to close)."""
+    closed = sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day >= day).limit(1)
+    if session.scalar(closed) is not None:
+        return False
+    began = sa.select(ledger_entries.c.id).where(ledger_entries.c.billing_day <= day).limit(1)
+    return session.scalar(began) is not None

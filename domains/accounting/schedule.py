@@ -2,7 +2,9 @@
 
 Several worker processes may each run it: the close pays each account at most once per billing
 day, so the extra runs find nothing to do. It waits for the books first (`catching_up`); a run
-that fails anyway is noted, shown on the operations page and retried every few minutes.
+that fails anyway is noted, shown on the operations page and retried every few minutes. A close
+that never ran (no worker up at its time, or all day) is run by the same retry job once a worker
+is back.
 """
 
 import logging
@@ -21,8 +23,11 @@ from domains.accounting.rules import CloseSchedule, billing_day_of
 
 log = logging.getLogger(__name__)
 JOB_ID = "accounting.close_day"
-RETRY_JOB_ID = "accounting.retry_failed_closes"
+RETRY_JOB_ID = "accounting.catch_up_closes"
 RETRY_SECONDS = 120
+# A due close still not recorded this long after its time never ran: no worker was up then (the
+# scheduled run itself waits for the books for SCHEDULED_WAIT_SECONDS, well within this).
+MISSED_AFTER = timedelta(minutes=10)
 # A scheduled close waits this long for the books, then fails and is retried (within the
 # retry interval, so two runs of one process never overlap).
 SCHEDULED_WAIT_SECONDS = 100
@@ -68,11 +73,20 @@ def run_scheduled_close(db: Database, day_close_at: str, timezone: str) -> None:
     close_scheduled(db, day_to_close(utcnow(), day_close_at, timezone))
 
 
-def retry_failed_closes(db: Database) -> None:
-    """Close again every day whose scheduled close failed (every few minutes until it works)."""
+def catch_up_closes(
+    db: Database, day_close_at: str, timezone: str, now: datetime | None = None
+) -> None:
+    """Close again every day whose scheduled close failed, and the last due day if its close never
+    ran (its balances are paid as they stand now, as any late close pays them)."""
+    now = now or utcnow()
+    due = day_to_close(now, day_close_at, timezone)
+    due_at = datetime.combine(due, close_time(day_close_at), tzinfo=ZoneInfo(timezone))
     with db.reading() as session:
-        days = catching_up.failed_closes(session)
-    for day in days:
+        days = set(catching_up.failed_closes(session))
+        if now - due_at > MISSED_AFTER and catching_up.never_closed(session, due):
+            log.warning("the scheduled close of %s never ran; closing it now", due)
+            days.add(due)
+    for day in sorted(days):
         close_scheduled(db, day)
 
 
@@ -116,9 +130,9 @@ def start_scheduler(db: Database, settings: Settings) -> BackgroundScheduler:
         replace_existing=True,
     )
     scheduler.add_job(
-        retry_failed_closes,
+        catch_up_closes,
         IntervalTrigger(seconds=RETRY_SECONDS),
-        args=(db,),
+        args=(db, settings.day_close_at, settings.timezone),
         id=RETRY_JOB_ID,
         coalesce=True,
         replace_existing=True,

@@ -104,11 +104,12 @@ def test_the_worker_scheduler_holds_one_daily_close_at_the_configured_time_and_i
     )
     scheduler = start_scheduler(db=None, settings=settings)
     try:
-        close, retries = sorted(scheduler.get_jobs(), key=lambda job: job.id)
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        close, retries = jobs["accounting.close_day"], jobs["accounting.catch_up_closes"]
         local = close.next_run_time.astimezone(ZoneInfo("Europe/Moscow"))
         assert (close.id, local.hour, local.minute) == ("accounting.close_day", 18, 30)
         assert close.args[1:] == ("18:30", "Europe/Moscow")
-        assert retries.id == "accounting.retry_failed_closes"
+        assert retries.args[1:] == ("18:30", "Europe/Moscow")
         assert retries.trigger.interval.total_seconds() == RETRY_SECONDS
     finally:
         scheduler.shutdown(wait=False)

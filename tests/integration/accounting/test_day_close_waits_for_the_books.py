@@ -3,6 +3,7 @@ accounting has applied every event published before it (bounded, and says so), r
 transient database errors, and a scheduled close that fails is retried and shown to operators."""
 
 import threading
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -192,7 +193,7 @@ def test_a_failed_scheduled_close_is_shown_to_operators_and_retried_until_it_clo
     assert [row.attempts for row in rows(runtime, scheduled_close_failures)] == [2]
 
     deliver()
-    schedule.retry_failed_closes(runtime.db)
+    schedule.catch_up_closes(runtime.db, "23:59", "UTC")
 
     assert closed_days(runtime) == [today] and rows(runtime, scheduled_close_failures) == []
     assert payouts(runtime) == {parrot.public_id: earned(runtime)} and earned(runtime) > 0
@@ -200,3 +201,23 @@ def test_a_failed_scheduled_close_is_shown_to_operators_and_retried_until_it_clo
         assert catching_up.failed_closes(session) == []
     page = client.get("/operations").get_data(as_text=True)
     assert "BooksBehind" not in page
+
+
+def test_a_close_no_worker_was_up_for_runs_once_a_worker_is_back(runtime, parrot, deliver, today):
+    earn_unseen(runtime, parrot)
+    deliver()
+    midnight = datetime.combine(today + timedelta(days=1), time(0, 0), tzinfo=UTC)
+
+    def catch_up(minutes_after_midnight: int) -> None:
+        now = midnight + timedelta(minutes=minutes_after_midnight)
+        schedule.catch_up_closes(runtime.db, "23:59", "UTC", now=now)
+
+    catch_up(-60)  # the day before: a company that started today has nothing to close yet
+    catch_up(5)  # six minutes after its time the scheduled run may still be waiting for the books
+    assert closed_days(runtime) == []
+
+    catch_up(30)  # the worker came back at 00:30: the day it missed is closed, once
+    catch_up(32)
+    assert closed_days(runtime) == [today]
+    assert payouts(runtime) == {parrot.public_id: earned(runtime)} and earned(runtime) > 0
+    assert_the_books_add_up(runtime)
