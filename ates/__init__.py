@@ -2,5 +2,6 @@
 
 `settings` (from the environment) and `database` (the engine, the units of work, the table
 types) import nothing of the app; `bootstrap` is the composition root, the only module that
-knows every domain; `worker` is the Dramatiq entry point (`dramatiq ates.worker`).
+knows every domain; `worker` is the Dramatiq entry point (`dramatiq ates.worker`);
+`gunicorn_config` holds gunicorn's hooks for the web processes.
 """

@@ -3,8 +3,8 @@
 Figures of the whole system are read from the database at scrape time (the outbox, consumer
 lag, dead letters, day closes, e-mails), so any one web process answers for all; request latency
 is this app's own. With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn), every web process writes
-there and any one of them answers for all; gunicorn.conf.py empties it at each start and drops
-a dead process from the live gauges. Worker processes serve theirs on a port of their own
+there and any one of them answers for all; ates/gunicorn_config.py empties it at each start and
+drops a dead process from the live gauges. Worker processes serve theirs on a port of their own
 (Dramatiq's Prometheus middleware, `WORKER_METRICS_PORT`).
 """
 

@@ -1,4 +1,5 @@
-"""gunicorn's hooks for the web processes (`Procfile`): one Prometheus directory for them all.
+"""gunicorn's hooks for the web processes (the Procfile's `-c python:ates.gunicorn_config`): one
+Prometheus directory for them all. Outside `web/`: loading it must not import the app.
 
 With `PROMETHEUS_MULTIPROC_DIR` set, each web process writes its metrics there and any one of
 them answers `/metrics` for all (web/metrics.py).
