@@ -14,6 +14,7 @@ bp = Blueprint("web", __name__)
 
 TASK_TAKERS = ("worker", "accountant")  # the roles that are given tasks
 SHUFFLERS = ("manager", "admin")
+HOME_TASKS = 8  # the newest open tasks shown on the home page; "My tasks" has them all
 BOOKKEEPERS = ("accountant", "admin")
 
 
@@ -27,9 +28,9 @@ def home():
     figures: dict = {"today": today}
     with runtime.db.reading() as session:
         if role in TASK_TAKERS:
-            mine = tracker.open_tasks_of(session, me)
+            mine = tracker.open_tasks_of(session, me, page_size=HOME_TASKS)
             figures["my_tasks"] = mine
-            figures["prices"] = accounting.prices_of(session, [task.public_id for task in mine])
+            figures["prices"] = accounting.prices_of(session, [t.public_id for t in mine.tasks])
             figures["balance"] = accounting.balance_of(session, me)
         if role in SHUFFLERS:
             figures["open_tasks"] = tracker.open_count(session)

@@ -43,16 +43,21 @@ def _me() -> str:
 @bp.get("/")
 @allow(ANY_ROLE)
 def my_tasks():
-    """My open tasks, and the form to add a task."""
+    """My open tasks, a page at a time, and the form to add a task."""
+    return _my_tasks_page(page_number(request.args), form={}, errors={})
+
+
+def _my_tasks_page(page: int, form: dict, errors: dict) -> str:
+    """The page of my open tasks, with what each pays (accounting's prices, read by the web
+    layer)."""
     with _db().reading() as session:
-        mine, prices = _open_tasks_and_prices(session)
-    return render_template("tracker/my_tasks.html", tasks=mine, prices=prices, form={}, errors={})
-
-
-def _open_tasks_and_prices(session) -> tuple[list, dict]:
-    """My open tasks, and what each pays (accounting's prices, read by the web layer)."""
-    mine = queries.open_tasks_of(session, _me())
-    return mine, accounting_queries.prices_of(session, [task.public_id for task in mine])
+        mine = queries.open_tasks_of(session, _me(), page=page)
+        prices = accounting_queries.prices_of(session, [task.public_id for task in mine.tasks])
+    if page > mine.pages:
+        abort(400, f"There is no page {page}: your open tasks fill {mine.pages} page(s).")
+    return render_template(
+        "tracker/my_tasks.html", mine=mine, prices=prices, form=form, errors=errors
+    )
 
 
 @bp.get("/new")
@@ -107,14 +112,8 @@ def create():
 
 def _form_again(form: dict, errors: dict):
     if is_htmx():
-        page = render_template("tracker/_new_task_form.html", form=form, errors=errors)
-    else:
-        with _db().reading() as session:
-            mine, prices = _open_tasks_and_prices(session)
-        page = render_template(
-            "tracker/my_tasks.html", tasks=mine, prices=prices, form=form, errors=errors
-        )
-    return page, 422
+        return render_template("tracker/_new_task_form.html", form=form, errors=errors), 422
+    return _my_tasks_page(1, form, errors), 422
 
 
 @bp.post("/<uuid:task>/complete")

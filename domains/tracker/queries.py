@@ -1,6 +1,6 @@
 """What the tracker's pages read."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -72,14 +72,13 @@ def task(session: Session, public_id: str) -> TaskView | None:
     return _views(rows)[0] if rows else None
 
 
-def open_tasks_of(session: Session, assignee: str) -> list[TaskView]:
-    """A parrot's open tasks, newest first."""
-    query = (
-        _select_tasks()
-        .where(tasks.c.assignee == str(assignee), tasks.c.status == OPEN)
-        .order_by(tasks.c.id.desc())
-    )
-    return _views(session.execute(query))
+def open_tasks_of(
+    session: Session, assignee: str, *, page: int = 1, page_size: int = PAGE_SIZE
+) -> TaskPage:
+    """One page of a parrot's open tasks, newest first (a Reassign among a dozen parrots gives
+    each of them hundreds)."""
+    mine = (tasks.c.assignee == str(assignee), tasks.c.status == OPEN)
+    return _page(session, mine, [tasks.c.id.desc()], page, page_size)
 
 
 # The columns a list may be sorted by; "-name" sorts descending. Ties keep the newest first.
@@ -121,6 +120,12 @@ def all_tasks(
     order = [column.desc() if sort.startswith("-") else column.asc()]
     if column is not tasks.c.id:
         order.append(tasks.c.id.desc())
+    found = _page(session, conditions, order, page, page_size)
+    nobody_named = parrot is not None and not found.total and not _anyone_named(session, parrot)
+    return replace(found, nobody_named=nobody_named)
+
+
+def _page(session: Session, conditions, order, page: int, page_size: int) -> TaskPage:
     # Count no further than needed: an exact count of 100,000 tasks cost more than the page.
     limit = max(COUNT_CAP, page * page_size) + 1
     counted = sa.select(tasks.c.id).where(*conditions).limit(limit).subquery()
@@ -135,8 +140,7 @@ def all_tasks(
         .offset((page - 1) * page_size)
     )
     found = _views(session.execute(query)) if total else []
-    nobody_named = parrot is not None and not total and not _anyone_named(session, parrot)
-    return TaskPage(found, total, page, page_size, nobody_named, more)
+    return TaskPage(found, total, page, page_size, more=more)
 
 
 def _parrots_named(text: str):

@@ -94,6 +94,22 @@ def test_without_an_eligible_parrot_the_form_says_so_and_nothing_is_saved(
     assert saved(runtime) == (0, 0)
 
 
+def test_a_parrot_with_hundreds_of_open_tasks_gets_them_a_page_at_a_time(client, login_as, runtime):
+    me = login_as("worker")
+    add_open_tasks(runtime, 120, assignee=me.public_id)
+    first = client.get("/tasks/").get_data(as_text=True)
+    assert first.count("Mark done") == 50 and "Page 1 of 3" in first
+    assert 'href="/tasks/?page=2"' in first and "Previous" not in first
+    last = client.get("/tasks/?page=3").get_data(as_text=True)
+    assert last.count("Mark done") == 20 and "Page 3 of 3" in last and "Next" not in last
+    assert client.get("/tasks/?page=4").status_code == 400
+    assert client.get("/tasks/?page=two").status_code == 400
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'id="my-open-count".*?<p class="figure mb-0">120</p>', home, re.S)
+    assert home.count('<li class="list-group-item') == 8
+    assert "All my open tasks (120)" in home
+
+
 def test_the_assignee_marks_a_task_done_once(client, login_as, runtime):
     login_as("worker")
     post_task(client, title="Sing")

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ates.database import metadata
-from domains.auth.tables import login_failures
+from domains.auth.tables import address_failures, login_failures
 from domains.tracker import commands as tracker
 from tests.conftest import fetch_csrf_token, log_in
 
@@ -425,7 +425,7 @@ def snapshot(runtime) -> dict:
         return {
             table.fullname: sorted(map(repr, session.execute(sa.select(table)).all()))
             for table in metadata.sorted_tables
-            if table is not login_failures
+            if table not in (login_failures, address_failures)
         }
 
 
