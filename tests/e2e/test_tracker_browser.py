@@ -126,3 +126,35 @@ def test_typing_an_assignee_narrows_all_tasks_without_a_page_load(
     expect(plain).to_have_url(re.compile(r"/tasks/all\?q=&status=&parrot=gosha$"))
     expect(plain.locator("#all-tasks tbody tr")).to_have_count(2)
     plain.context.close()
+
+
+def test_a_parrot_pages_through_hundreds_of_tasks_on_a_phone_with_the_keyboard(
+    page, live_server, make_account, runtime
+):
+    kesha, manager = make_account("worker"), make_account("manager")
+    add_open_tasks(runtime, 120, assignee=kesha.public_id)
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, live_server, kesha)
+    expect(page.locator("#my-open-count")).to_contain_text("120")
+    expect(page.locator("#home-tasks li")).to_have_count(8)
+    page.get_by_role("link", name="All my open tasks (120)").click()
+    expect(page.get_by_role("navigation", name="pages")).to_contain_text("Page 1 of 3")
+    expect(page.locator("#my-tasks form")).to_have_count(50)
+    next_page = page.get_by_role("link", name="Next →")
+    next_page.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation", name="pages")).to_contain_text("Page 2 of 3")
+    assert page.url.endswith("/tasks/?page=2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    snap(page, "my-tasks-page-2-phone")
+    page.locator("#my-tasks").get_by_role("button", name="Mark done").first.click()
+    expect(page.locator("#my-tasks .status.done")).to_have_count(1)
+    page.context.clear_cookies()  # the manager's turn, on the same phone
+
+    with runtime.db.transaction() as session:
+        session.execute(sa.update(tasks).values(status="done"))
+    log_in(page, live_server, manager)
+    page.goto(f"{live_server.url}/tasks/reassign")
+    expect(page.locator("#reassign-title")).to_have_text("No open tasks to reassign")
+    expect(page.locator("#confirm-reassign")).to_have_count(0)
+    snap(page, "reassign-nothing-open-phone")
