@@ -81,7 +81,18 @@ class PrivateRabbitmq:
         self.dir.chmod(0o777)
         self.process = None
 
-    def start(self) -> None:
+    def start(self, attempts: int = 3) -> None:
+        """Start the node; one that exits while starting (a distribution port taken meanwhile by
+        another process on this busy machine) is started again with a fresh one."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once()
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+                time.sleep(1)
+
+    def _start_once(self) -> None:
         (self.dir / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
         (self.dir / "enabled_plugins").write_text("[].\n")
         env = dict(os.environ) | {
