@@ -12,9 +12,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ates.database import utcnow
+from ates.money import dollars
 from domains.accounting import day_close, queries
 from domains.accounting.catching_up import BUTTON_WAIT_SECONDS, BooksBehind, close_once_caught_up
-from domains.accounting.rules import billing_day_of, dollars
+from domains.accounting.rules import billing_day_of
 from domains.accounting.schedule import close_schedule, day_to_close
 from web import accounting_reports as reports
 from web import formats, navigation, query

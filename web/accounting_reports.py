@@ -19,6 +19,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ates.database import Database, utcnow
+from ates.money import dollars
 from domains.accounting import queries
 from domains.accounting.day_close import payout_ids
 from domains.sender import queries as sender_queries
@@ -243,11 +244,6 @@ def inert(value):
     return value
 
 
-def _usd(cents: int) -> str:
-    """Cents as plain dollars for a CSV: -150050 -> `-1500.50` (no thousands separator)."""
-    return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
 def _add(sums: list[int], columns, row) -> None:
     for n, column in enumerate(columns):
         if column.total:
@@ -258,7 +254,7 @@ def _csv_cell(column: Column, value) -> str:
     if value is None or value == "":
         return ""
     if column.kind == DOLLARS:
-        return _usd(value)
+        return dollars(value, grouped=False)
     if column.kind == MOMENT:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if column.kind == DAY:

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domains.accounting.rules import DAY_TOTALS, Price, dollars
+from ates.money import dollars
+from domains.accounting.rules import DAY_TOTALS, Price
 from domains.accounting.tables import (
     day_close_payouts,
     day_closes,

@@ -78,11 +78,3 @@ class CloseSchedule:
     def is_early(self, day: date, now: datetime) -> bool:
         """Closing `day` at `now` comes before its scheduled close."""
         return now < self.due_at(day)
-
-
-def dollars(cents: int) -> str:
-    """Cents shown as dollars: 150050 -> `1,500.50`, -1000 -> `-10.00`."""
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}.{part:02d}"

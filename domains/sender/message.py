@@ -5,21 +5,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ates.database import utcnow
-
-
-def dollars(cents: int) -> str:
-    """Integer cents as dollars for people: 4200 -> "$42.00", 123456 -> "$1,234.56"."""
-    return f"${cents // 100:,}.{cents % 100:02d}"
+from ates.money import dollars
 
 
 def subject(amount: int, billing_day: date) -> str:
-    return f"You were paid {dollars(amount)} for {billing_day:%d %b %Y}"
+    return f"You were paid ${dollars(amount)} for {billing_day:%d %b %Y}"
 
 
 def payout_email(payment: dict, sender: str) -> EmailMessage:
     """The e-mail for one `payment.made` payload."""
     billing_day = date.fromisoformat(payment["billing_day"])
-    amount = dollars(payment["amount"])
+    amount = "$" + dollars(payment["amount"])
     message = EmailMessage()
     message["From"] = sender
     message["To"] = payment["email"]

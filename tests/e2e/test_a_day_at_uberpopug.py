@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from domains.accounting.rules import dollars
+from ates.money import dollars
 from domains.accounting.tables import ledger_entries as books_entries
 from domains.accounting.tables import priced_tasks
 from domains.analytics.tables import ledger_entries as analytics_entries

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from ates.database import utcnow
-from domains.accounting.rules import billing_day_of, dollars
+from ates.money import dollars
+from domains.accounting.rules import billing_day_of
 from domains.accounting.tables import ledger_entries
 from tests.conftest import shown_day, usd
 from tests.e2e.conftest import log_in, snap

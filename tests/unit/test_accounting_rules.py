@@ -9,7 +9,6 @@ from ates.settings import load_settings
 from domains.accounting.rules import (
     billing_day_of,
     day_totals_of,
-    dollars,
     draw_price,
     entry_amount,
 )
@@ -69,10 +68,6 @@ def test_the_billing_day_is_the_calendar_day_in_the_company_time_zone():
     assert billing_day_of(moment, "UTC") == date(2026, 11, 25)
     assert billing_day_of(moment, "Europe/Moscow") == date(2026, 11, 26)
     assert billing_day_of(moment, "America/New_York") == date(2026, 11, 25)
-
-
-def test_cents_show_as_dollars():
-    assert [dollars(c) for c in (0, 5, -1000, 150050)] == ["0.00", "0.05", "-10.00", "1,500.50"]
 
 
 def test_the_next_close_is_at_the_configured_local_time_of_the_company():

@@ -1,8 +1,6 @@
 """The payout e-mail's words and figures."""
 
-import pytest
-
-from domains.sender.message import dollars, payout_email
+from domains.sender.message import payout_email
 
 PAYMENT = {
     "payment_id": "5d0c1f7e-2b4a-4a56-8b7e-3d1a9c0e6f11",
@@ -12,14 +10,6 @@ PAYMENT = {
     "amount": 4200,
     "billing_day": "2026-03-03",
 }
-
-
-@pytest.mark.parametrize(
-    ("cents", "shown"),
-    [(1, "$0.01"), (99, "$0.99"), (4200, "$42.00"), (4250, "$42.50"), (123456789, "$1,234,567.89")],
-)
-def test_cents_are_shown_as_dollars(cents, shown):
-    assert dollars(cents) == shown
 
 
 def test_the_payout_email_names_the_parrot_the_amount_and_the_billing_day():

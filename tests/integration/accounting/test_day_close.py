@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ates.money import dollars
 from domains.accounting import day_close, queries
-from domains.accounting.rules import dollars
 from domains.accounting.tables import day_close_payouts, ledger_entries, priced_tasks
 from tests.integration.accounting.streams import (
     MOMENT,
