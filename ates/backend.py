@@ -62,24 +62,33 @@ class PostgreSQL:
         filter it parses the whole list again for every row it visits (a consumer's inbox check
         took 7-64 s per batch of 500 that way). `IN (SELECT unnest(...))` parses it once.
         """
-        array = sa.cast(
-            sa.bindparam(name, array_literal(values), type_=sa.Text), postgresql.ARRAY(item_type)
-        )
+        value = None if values is None else self.among_value(values)
+        array = sa.cast(sa.bindparam(name, value, type_=sa.Text), postgresql.ARRAY(item_type))
         return column.in_(sa.select(sa.func.unnest(array)))
+
+    def among_value(self, values) -> str:
+        """What `among(..., values=None)` is bound to at execution (a statement built once)."""
+        return array_literal(values)
 
     def records(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict], name: str):
         """Rows as a table `name(columns)`: one JSON text read by `json_to_recordset`.
 
         executemany would send one INSERT per row (100,000 for a big Reassign), a multi-row
         VALUES hits the parameter limit, and psycopg adapts Python lists element by element.
+        With `rows=None` the text is bound at execution (`records_text`): a statement on a busy
+        path is built once.
         """
-        text = json.dumps(
-            [{key: _json_value(row[key]) for key in columns} for row in rows], default=str
-        )
+        text = None if rows is None else self.records_text(columns, rows)
         function = sa.func.json_to_recordset(sa.cast(sa.bindparam(name, text), sa.JSON))
         return function.table_valued(
             *(sa.column(key, type_) for key, type_ in columns.items())
         ).render_derived(name=name, with_types=True)
+
+    def records_text(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict]) -> str:
+        """What `records(..., rows=None)` is bound to at execution (a statement built once)."""
+        return json.dumps(
+            [{key: _json_value(row[key]) for key in columns} for row in rows], default=str
+        )
 
     def insert_rows(self, session: Session, table: sa.Table, rows: list[dict]) -> None:
         """Many rows in one INSERT ... SELECT from one JSON text."""
@@ -155,26 +164,16 @@ class SQLite:
         return sqlite.insert(table)
 
     def among(self, column, values, item_type, name: str = "ids"):
-        return column.in_(list(values))
+        value = None if values is None else self.among_value(values)
+        return column.in_(sa.bindparam(name, value, expanding=True))
+
+    def among_value(self, values) -> list:
+        return list(values)
 
     def records(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict], name: str):
         """Rows as a table `name(columns)`: one JSON text read by `json_each`, each value in the
         form its column type stores (a UUID as 32 hex digits, a time as text)."""
-        dialect = sqlite.dialect()
-        processors = {
-            key: type_.dialect_impl(dialect).bind_processor(dialect)
-            for key, type_ in columns.items()
-        }
-        text = json.dumps(
-            [
-                {
-                    key: processors[key](row[key]) if processors[key] else _json_value(row[key])
-                    for key in columns
-                }
-                for row in rows
-            ],
-            default=str,
-        )
+        text = None if rows is None else self.records_text(columns, rows)
         each = sa.func.json_each(sa.bindparam(name, text)).table_valued("value")
         return (
             sa.select(
@@ -185,6 +184,23 @@ class SQLite:
             )
             .select_from(each)
             .subquery(name)
+        )
+
+    def records_text(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict]) -> str:
+        dialect = sqlite.dialect()
+        processors = {
+            key: type_.dialect_impl(dialect).bind_processor(dialect)
+            for key, type_ in columns.items()
+        }
+        return json.dumps(
+            [
+                {
+                    key: processors[key](row[key]) if processors[key] else _json_value(row[key])
+                    for key in columns
+                }
+                for row in rows
+            ],
+            default=str,
         )
 
     def insert_rows(self, session: Session, table: sa.Table, rows: list[dict]) -> None:

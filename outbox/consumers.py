@@ -20,6 +20,7 @@ second pass), so one event's failure never rolls back another's side effect. A h
 rest, so a failed attempt can leave a record (attempts, last error) while the event is retried.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 from ates.database import Database, utcnow
 from outbox.events import Event, InvalidEvent, registry
 from outbox.tables import dead_letters, inbox
@@ -238,14 +239,23 @@ def _claim(session, consumer_name, parsed, outcome) -> list:
         {"consumer": consumer_name, "event_id": event_id, "handled_at": now} for event_id in unique
     ]
     db = backend(session)
-    columns = {key: inbox.c[key].type for key in rows[0]}
-    source = db.records(columns, rows, "claimed")
-    # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
-    claim = db.insert(inbox).from_select(list(columns), sa.select(*source.c).where(sa.true()))
-    new = claim.on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-    claimed = set(session.scalars(new.returning(inbox.c.event_id)))
+    claimed = set(session.scalars(_claiming(db), {"claimed": db.records_text(CLAIMED, rows)}))
     outcome.duplicates += len(unique) - len(claimed)
     return [item for event_id, item in unique.items() if event_id in claimed]
+
+
+CLAIMED = {key: inbox.c[key].type for key in ("consumer", "event_id", "handled_at")}
+
+
+@functools.cache
+def _claiming(db: Backend):
+    # Built once: constructing the statement cost as much as running it, on every delivery.
+    source = db.records(CLAIMED, None, "claimed")
+    # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
+    claim = db.insert(inbox).from_select(list(CLAIMED), sa.select(*source.c).where(sa.true()))
+    return claim.on_conflict_do_nothing(index_elements=["consumer", "event_id"]).returning(
+        inbox.c.event_id
+    )
 
 
 def _bury(session, consumer_name, rejected, outcome) -> None:

@@ -8,17 +8,21 @@ and is sent again; the consumer's inbox absorbs it if it was only late. A failed
 `due_at` past the retry's backoff, so a retry waiting in the broker is not sent twice.
 """
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 from ates.database import utcnow
 from outbox.tables import dead_letters, deliveries, event_archive, inbox
 
 EventId = sa.Uuid(as_uuid=False)
+
+
+OWED = {key: deliveries.c[key].type for key in ("consumer", "event_id", "relayed_at", "due_at")}
 
 
 def owed(session: Session, fanned_out: dict[str, list[dict]], due_at: datetime) -> None:
@@ -29,19 +33,19 @@ def owed(session: Session, fanned_out: dict[str, list[dict]], due_at: datetime) 
         for name, messages in fanned_out.items()
         for m in messages
     ]
-    if not rows:
-        return
-    db = backend(session)
-    columns = {key: deliveries.c[key].type for key in rows[0]}
-    source = db.records(columns, rows, "owed")
+    if rows:
+        db = backend(session)
+        session.execute(_recording_owed(db), {"owed": db.records_text(OWED, rows)})
+
+
+@functools.cache
+def _recording_owed(db: Backend):
+    # Built once: constructing the statement cost the relay more than running it.
+    source = db.records(OWED, None, "owed")
     # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
-    statement = db.insert(deliveries).from_select(
-        list(columns), sa.select(*source.c).where(sa.true())
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
-        )
+    statement = db.insert(deliveries).from_select(list(OWED), sa.select(*source.c).where(sa.true()))
+    return statement.on_conflict_do_update(
+        index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
     )
 
 

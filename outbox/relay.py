@@ -10,6 +10,7 @@ what a consumer has not settled well after it was due, so a broker that loses it
 message) costs minutes, not money. An event no consumer subscribes to is dead-lettered.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 from ates.database import Database, utcnow
 from outbox import consumers, deliveries
 from outbox.events import ENVELOPE
@@ -88,21 +89,7 @@ class Relay:
         """
         with self.db.transaction() as session:
             now = utcnow()
-            pick = (
-                sa.select(events.c.id)
-                .where(events.c.relayed_at.is_(None))
-                .order_by(events.c.id)
-                .limit(self.batch_size)
-            )
-            # Several relays side by side each take rows the others have not locked.
-            pick = self.db.backend.for_update(pick, skip_locked=True)
-            marked = (
-                sa.update(events)
-                .where(events.c.id.in_(pick.scalar_subquery()))
-                .values(relayed_at=now)
-                .returning(*MESSAGE_COLUMNS)
-            )
-            rows = sorted(session.execute(marked).all(), key=lambda row: row.id)
+            rows = sorted(session.execute(self._marking, {"now": now}).all(), key=lambda r: r.id)
             if not rows:
                 return 0
             fanned = fan_out(rows)
@@ -113,6 +100,24 @@ class Relay:
             deliveries.owed(session, fanned, now + self.redeliver_after)
             archive(session, [row.id for row in rows])
         return len(rows)
+
+    @functools.cached_property
+    def _marking(self):
+        """Pick and mark a batch, built once (see `archive`)."""
+        pick = (
+            sa.select(events.c.id)
+            .where(events.c.relayed_at.is_(None))
+            .order_by(events.c.id)
+            .limit(self.batch_size)
+        )
+        # Several relays side by side each take rows the others have not locked.
+        pick = self.db.backend.for_update(pick, skip_locked=True)
+        return (
+            sa.update(events)
+            .where(events.c.id.in_(pick.scalar_subquery()))
+            .values(relayed_at=sa.bindparam("now", type_=events.c.relayed_at.type))
+            .returning(*MESSAGE_COLUMNS)
+        )
 
     def drain(self) -> int:
         total = 0
@@ -215,10 +220,14 @@ MESSAGE_COLUMNS = (events.c.id, *(events.c[name] for name in ENVELOPE))
 
 def archive(session, ids: list[int]) -> None:
     """Copy relayed rows into the permanent archive, in the transaction that marks them."""
+    db = backend(session)
+    session.execute(_archiving(db), {"ids": db.among_value(ids)})
+
+
+@functools.cache
+def _archiving(db: Backend):
+    # Built once, as the relay's other statements: constructing one costs more than running it.
     source = sa.select(*MESSAGE_COLUMNS[1:], events.c.relayed_at)
-    session.execute(
-        sa.insert(event_archive).from_select(
-            [*ENVELOPE, "relayed_at"],
-            source.where(backend(session).among(events.c.id, ids, sa.BigInteger)),
-        )
+    return sa.insert(event_archive).from_select(
+        [*ENVELOPE, "relayed_at"], source.where(db.among(events.c.id, None, sa.BigInteger))
     )
