@@ -33,7 +33,7 @@ BATCH_SIZE = 500
 # Between batches the relay waits to be woken by a commit (outbox.wakeup); this is the poll that
 # catches a missed wake-up.
 POLL_SECONDS = 1.0
-GATHER_SECONDS = 0.01
+GATHER_SECONDS = 0.005
 CLEANUP_EVERY_SECONDS = 60
 REDELIVER_AFTER = timedelta(minutes=5)
 SETTLED_KEPT_SECONDS = 5
