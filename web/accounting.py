@@ -102,7 +102,7 @@ def parrot(account: uuid.UUID):
     with _runtime().db.reading() as session:
         found = queries.account(session, str(account))
     if found is None:
-        abort(404, description="Accounting has not heard of this parrot.")
+        abort(404, description=_("Accounting has not heard of this parrot."))
     return _account_page(str(account), parrot=found)
 
 
@@ -110,13 +110,14 @@ def _balances_filter() -> queries.BalancesFilter:
     """The balances table's search and sort from the query string, or a clear 400."""
     search = (request.args.get("q") or "").strip()
     if len(search) > queries.SEARCH_MAX:
-        abort(400, description=f"Search with at most {queries.SEARCH_MAX} characters.")
+        abort(400, description=_("Search with at most %(num)d characters.", num=queries.SEARCH_MAX))
     sort = request.args.get("sort") or "balance"
     if sort not in queries.BALANCE_SORTS:
-        abort(400, description=f"sort: use one of {', '.join(queries.BALANCE_SORTS)}.")
+        sorts = ", ".join(queries.BALANCE_SORTS)
+        abort(400, description=_("sort: use one of %(sorts)s.", sorts=sorts))
     order = request.args.get("order") or "asc"
     if order not in ("asc", "desc"):
-        abort(400, description="order: use asc or desc.")
+        abort(400, description=_("order: use asc or desc."))
     return queries.BalancesFilter(search, sort, order == "desc")
 
 
@@ -280,7 +281,7 @@ def _statement(account_id: str, fmt: str) -> Response:
     with _runtime().db.reading() as session:
         found = queries.account(session, account_id)
     if found is None:
-        abort(404, description="Accounting has not heard of this parrot.")
+        abort(404, description=_("Accounting has not heard of this parrot."))
     who = found.login or account_id[:8]
     report_ = reports.statement_report(account_id, found.full_name or who)
     return _download(report_, fmt, start, end, who)

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from flask import abort
+from flask_babel import gettext as _
 
 PAGE_DIGITS = 9  # a page number beyond any list; a longer one is a typo or a probe
 EARLIEST_DAY = date(2000, 1, 1)  # no books before aTES; also keeps day arithmetic in range
@@ -12,7 +13,9 @@ def page_number(args) -> int:
     """The `page` of the query string (1 when absent); anything but a page number is a clear 400."""
     raw = (args.get("page") or "1").strip()
     if not raw.isdigit() or int(raw) < 1 or len(raw) > PAGE_DIGITS:
-        abort(400, description=f"Page “{raw[:20]}” is not a page number (1, 2, 3, ...).")
+        abort(
+            400, description=_("Page “%(raw)s” is not a page number (1, 2, 3, ...).", raw=raw[:20])
+        )
     return int(raw)
 
 
@@ -24,10 +27,10 @@ def day(args, field: str, errors: dict[str, str]) -> date | None:
     try:
         value = date.fromisoformat(raw)
     except ValueError:
-        errors[field] = f"“{raw[:40]}” is not a day; write it as YYYY-MM-DD."
+        errors[field] = _("“%(raw)s” is not a day; write it as YYYY-MM-DD.", raw=raw[:40])
         return None
     if value < EARLIEST_DAY:
-        errors[field] = "That day is too early; the books start in 2000."
+        errors[field] = _("That day is too early; the books start in 2000.")
         return None
     return value
 
@@ -42,7 +45,11 @@ def date_range(
     start = start or end - timedelta(days=default_days - 1)
     if not errors:
         if end < start:
-            errors["end"] = "The range ends before it starts."
+            errors["end"] = _("The range ends before it starts.")
         elif (length := (end - start).days + 1) > max_days:
-            errors["end"] = f"A range spans at most {max_days} days; this one spans {length}."
+            errors["end"] = _(
+                "A range spans at most %(most)d days; this one spans %(length)d.",
+                most=max_days,
+                length=length,
+            )
     return start, end, errors

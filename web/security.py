@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, render_template, request
+from flask_babel import gettext as _
 from flask_talisman import Talisman
 
 from web.htmx import is_htmx
@@ -60,7 +61,7 @@ def refuse_other_origins():
     if origin is None:
         return None
     if origin == "null" or urlsplit(origin).netloc != request.host:
-        abort(403, description="This request came from another site, so it was not carried out.")
+        abort(403, description=_("This request came from another site, so it was not carried out."))
     return None
 
 

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from domains.accounting import queries as accounting_queries
@@ -54,7 +55,7 @@ def _my_tasks_page(page: int, form: dict, errors: dict) -> str:
         mine = queries.open_tasks_of(session, _me(), page=page)
         prices = accounting_queries.prices_of(session, [task.public_id for task in mine.tasks])
     if page > mine.pages:
-        abort(400, f"There is no page {page}: your open tasks fill {mine.pages} page(s).")
+        abort(400, _no_page(page, mine.pages))
     return render_template(
         "tracker/my_tasks.html", mine=mine, prices=prices, form=form, errors=errors
     )
@@ -146,7 +147,7 @@ def all_tasks():
             session, status=status, parrot=parrot, text=text, sort=sort, page=page
         )
     if page > found.pages:
-        abort(400, f"There is no page {page}: these filters give {found.pages} page(s).")
+        abort(400, _no_page(page, found.pages))
     return page_or_fragment(
         "tracker/all_tasks.html",
         "tracker/_all_tasks.html",
@@ -159,22 +160,37 @@ def all_tasks():
     )
 
 
+def _no_page(page: int, pages: int) -> str:
+    return ngettext(
+        "There is no page %(page)d: there is %(num)d page.",
+        "There is no page %(page)d: there are %(num)d pages.",
+        pages,
+        page=page,
+    )
+
+
 def _filters() -> tuple[str | None, str | None, str | None, str, int]:
     """The query string's status, assignee search, title or Jira id search, sort and page, or a
     400 that says what is wrong."""
     args = request.args
     status = args.get("status", "") or None
     if status is not None and status not in queries.STATUSES:
-        abort(400, f"Unknown status “{status}”: use open, done, or leave it empty.")
+        abort(
+            400, _("Unknown status “%(status)s”: use open, done, or leave it empty.", status=status)
+        )
     parrot = args.get("parrot", "").strip() or None
     if parrot is not None and len(parrot) > queries.SEARCH_MAX:
-        abort(400, f"Search with at most {queries.SEARCH_MAX} characters of a login or name.")
+        limit = queries.SEARCH_MAX
+        abort(400, _("Search with at most %(num)d characters of a login or name.", num=limit))
     text = args.get("q", "").strip() or None
     if text is not None and len(text) > TITLE_MAX:
-        abort(400, f"Search with at most {TITLE_MAX} characters of a title or Jira id.")
+        abort(
+            400, _("Search with at most %(num)d characters of a title or Jira id.", num=TITLE_MAX)
+        )
     sort = args.get("sort", "") or queries.DEFAULT_SORT
     if sort.removeprefix("-") not in queries.SORTS:
-        abort(400, f"Unknown sort “{sort}”: sort by {', '.join(queries.SORTS)}.")
+        sorts = ", ".join(queries.SORTS)
+        abort(400, _("Unknown sort “%(sort)s”: sort by %(sorts)s.", sort=sort, sorts=sorts))
     return status, parrot, text, sort, page_number(args)
 
 
@@ -222,7 +238,7 @@ def reassigned(number: int):
     with _db().reading() as session:
         summary = queries.reassign_summary(session, number)
     if summary is None:
-        abort(404, description=f"There is no Reassign #{number}.")
+        abort(404, description=_("There is no Reassign #%(number)d.", number=number))
     fragment = "tracker/_reassign_fees.html" if request.args.get("part") == "fees" else None
     return _reassign_summary(summary, fragment or "tracker/reassigned.html")
 

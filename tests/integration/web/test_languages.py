@@ -54,3 +54,18 @@ def test_the_books_the_close_and_the_operations_page_speak_russian_with_shared_f
     assert "Отставание потребителей" in operations and "Consumer lag" not in operations
     catalog = client.get("/events", headers=RUSSIAN).get_data(as_text=True)
     assert "которые публикуют домены" in catalog
+
+
+def test_what_is_wrong_with_a_request_is_said_in_the_parrot_s_language(client, login_as):
+    login_as("admin")
+    cases = [
+        ("/tasks/all?page=7", "Страницы 7 нет: всего 1 страница.", "There is no page 7"),
+        ("/tasks/all?sort=colour", "Неизвестная сортировка «colour»", "Unknown sort “colour”"),
+        ("/accounting/company?day=someday", "«someday» — не дата", "“someday” is not a day"),
+        ("/tasks/reassigns/999999", "Перераспределения №999999 нет.", "no Reassign #999999"),
+    ]
+    for url, russian, english in cases:
+        refused = client.get(url, headers=RUSSIAN)
+        assert refused.status_code in (400, 404), url
+        assert russian in refused.get_data(as_text=True), url
+        assert english in client.get(url).get_data(as_text=True), url
