@@ -211,7 +211,7 @@ def close_day():
         )
     except (day_close.CloseRefused, BooksBehind) as refused:
         status = 409 if isinstance(refused, BooksBehind) else 422
-        context = _close_context(day, error=str(refused))
+        context = _close_context(day, error=_refusal(refused))
         return page_or_fragment(
             "accounting/close.html", "accounting/_close_confirm.html", **context
         ), status
@@ -224,6 +224,31 @@ def close_day():
     if is_htmx():
         return Response(status=204, headers={"HX-Redirect": target})
     return redirect(target, code=303)
+
+
+def _refusal(refused: day_close.CloseRefused | BooksBehind) -> str:
+    """Why the close did not run, in the reader's language."""
+    if isinstance(refused, BooksBehind):
+        return ngettext(
+            "The books are still catching up: %(num)s event published before the close is not "
+            "applied yet after waiting %(seconds)s s, so the day was not closed and nothing was "
+            "paid. Try again in a minute.",
+            "The books are still catching up: %(num)s events published before the close are not "
+            "applied yet after waiting %(seconds)s s, so the day was not closed and nothing was "
+            "paid. Try again in a minute.",
+            refused.behind,
+            seconds=round(refused.waited),
+        )
+    day = formats.day(refused.day)
+    if refused.schedule is None:
+        return _("%(day)s has not begun yet; a day closes on or after itself.", day=day)
+    return _(
+        "%(day)s closes on schedule at %(time)s (%(zone)s); closing it before then must be "
+        "confirmed as an early close.",
+        day=day,
+        time=refused.schedule.at.strftime("%H:%M"),
+        zone=refused.schedule.timezone,
+    )
 
 
 def _close_message(result: day_close.DayClose) -> str:

@@ -32,7 +32,7 @@ class BooksBehind(Exception):
     """The books did not catch up in time: the close did not run (nothing was paid)."""
 
     def __init__(self, behind: int, waited: float):
-        self.behind = behind
+        self.behind, self.waited = behind, waited
         super().__init__(
             f"The books are still catching up: {behind} event(s) published before the close are "
             f"not applied yet after waiting {waited:.0f} s, so the day was not closed and nothing "

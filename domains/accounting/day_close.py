@@ -23,7 +23,18 @@ from outbox.publish import publish_from
 
 
 class CloseRefused(Exception):
-    """A close that may not run (a day not begun, or today before its time without "early")."""
+    """A close that may not run now: `day` has not begun, or (with its `schedule`) it is today
+    before its scheduled time and the close was not confirmed as early."""
+
+    def __init__(self, day: date, schedule: CloseSchedule | None = None):
+        self.day, self.schedule = day, schedule
+        if schedule is None:
+            super().__init__(f"{day} has not begun yet; a day closes on or after itself.")
+        else:
+            super().__init__(
+                f"{day} closes on schedule at {schedule.at:%H:%M} ({schedule.timezone}); "
+                "closing it before then must be confirmed as an early close."
+            )
 
 
 @dataclass(frozen=True)
@@ -38,13 +49,10 @@ class DayClose:
 def check_close(schedule: CloseSchedule, day: date, now: datetime, *, early: bool) -> bool:
     """Whether closing `day` at `now` is early; CloseRefused if it may not be closed now."""
     if day > schedule.today(now):
-        raise CloseRefused(f"{day.isoformat()} has not begun yet; a day closes on or after itself.")
+        raise CloseRefused(day)
     is_early = schedule.is_early(day, now)
     if is_early and not early:
-        raise CloseRefused(
-            f"{day} closes on schedule at {schedule.at:%H:%M} ({schedule.timezone}); "
-            "closing it before then must be confirmed as an early close."
-        )
+        raise CloseRefused(day, schedule)
     return is_early
 
 

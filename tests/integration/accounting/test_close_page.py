@@ -110,6 +110,13 @@ def test_closing_today_before_its_time_is_refused_unless_confirmed_as_early(
 
     refused = client.post("/accounting/close", data={"day": day, "csrf_token": csrf_token()})
     assert refused.status_code == 422 and "confirmed as an early close" in text(refused)
+    in_russian = client.post(
+        "/accounting/close",
+        data={"day": day, "csrf_token": csrf_token()},
+        headers={"Accept-Language": "ru"},
+    )
+    assert in_russian.status_code == 422
+    assert "только подтвердив досрочное закрытие" in text(in_russian)
     assert published(runtime, "payment.made") == []
 
     early = {"day": day.isoformat(), "early": "yes", "csrf_token": csrf_token()}

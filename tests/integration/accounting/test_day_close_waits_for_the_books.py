@@ -172,7 +172,8 @@ def test_the_close_button_says_the_books_are_behind_and_closes_nothing(
 
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "still catching up" in page and "nothing was paid" in page
+    assert "still catching up: 3 events published before the close are not applied" in page
+    assert "nothing was paid" in page
     assert closed_days(runtime) == []
 
 
