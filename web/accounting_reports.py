@@ -21,7 +21,6 @@ from xlsxwriter.utility import xl_col_to_name
 from ates.database import Database, utcnow
 from ates.money import dollars
 from domains.accounting import queries
-from domains.accounting.day_close import payout_ids
 from domains.sender import queries as sender_queries
 
 CONTENT_TYPES = {
@@ -145,8 +144,6 @@ def _with_emails(session, payouts, zone) -> Iterator[tuple]:
     )
     for payout in payouts:
         email = emails.get((payout.account_id, payout.billing_day))
-        # Not e-mailed yet (the sender has not heard of it): the id the close gave it.
-        payment_id = email.payment_id if email else payout_ids(session, *_key(payout))[1]
         yield (
             payout.billing_day,
             _local(payout.closed_at, zone),
@@ -157,7 +154,7 @@ def _with_emails(session, payouts, zone) -> Iterator[tuple]:
             payout.amount,
             email.status if email else "not yet queued",
             _local(email.sent_at, zone) if email else None,
-            payment_id,
+            payout.payment_id,
         )
 
 
@@ -170,10 +167,6 @@ STATEMENT = (
     Column("Amount ($)", DOLLARS, 14, total=True),
     Column("Balance ($)", DOLLARS, 14),
 )
-
-
-def _key(payout) -> tuple[str, date]:
-    return payout.account_id, payout.billing_day
 
 
 def statement_rows(account_id: str):

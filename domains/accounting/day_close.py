@@ -7,10 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import Backend, backend
+from ates.backend import backend
 from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
 from domains.accounting.accounts import lock_every_ledger_account
+from domains.accounting.ids import payout_id
 from domains.accounting.ledger import add_to_day_totals
 from domains.accounting.rules import DAY_TOTAL_OF_KIND, DAY_TOTALS, CloseSchedule, entry_amount
 from domains.accounting.tables import (
@@ -141,7 +142,7 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
         .from_select(
             ["public_id", "account_id", "billing_day", "kind", "amount", "cause_id", "recorded_at"],
             sa.select(
-                _payout_id("payout", database, day_close_payouts.c.account_id, day),
+                payout_id("payout", database, day_close_payouts.c.account_id, day),
                 day_close_payouts.c.account_id,
                 sa.literal(day, sa.Date),
                 sa.literal("payout"),
@@ -190,7 +191,7 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
         source=payments,
         key=payments.c.account_id,
         data={
-            "payment_id": _payout_id("payment", database, payments.c.account_id, day),
+            "payment_id": payout_id("payment", database, payments.c.account_id, day),
             "account": payments.c.account_id,
             "full_name": payments.c.full_name,
             "email": payments.c.email,
@@ -202,19 +203,12 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
     return paid, total
 
 
-def _payout_id(what: str, database: Backend, account_id, day: date):
-    """The payout entry's or the payment's id: md5 of (what, account, day) as a UUID, so a
-    re-run of the close could only ever repeat it."""
-    text = sa.literal(f"{what}:") + database.as_text(account_id) + f":{day.isoformat()}"
-    return sa.cast(sa.func.md5(text), sa.Uuid(as_uuid=False))
-
-
 def payout_ids(session: Session, account_id: str, day: date) -> tuple[str, str]:
     """The ids a close gives the account's payout entry and payment for that day."""
     database = backend(session)
     account = sa.literal(account_id, sa.Uuid(as_uuid=False))
     return tuple(
         session.execute(
-            sa.select(*(_payout_id(what, database, account, day) for what in ("payout", "payment")))
+            sa.select(*(payout_id(what, database, account, day) for what in ("payout", "payment")))
         ).one()
     )

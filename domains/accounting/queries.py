@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ates.backend import backend
 from ates.money import dollars
+from domains.accounting.ids import payout_id
 from domains.accounting.rules import DAY_TOTALS, Price
 from domains.accounting.tables import (
     day_close_payouts,
@@ -468,6 +470,7 @@ class Payout:
     login: str | None
     email: str | None
     amount: int  # positive cents
+    payment_id: str  # the payment the close made of it (and the e-mail's key)
 
 
 def stream_payouts(session: Session, start: date, end: date) -> Iterator[Payout]:
@@ -484,6 +487,12 @@ def stream_payouts(session: Session, start: date, end: date) -> Iterator[Payout]
             ledger_accounts.c.login,
             ledger_accounts.c.email,
             day_close_payouts.c.amount,
+            payout_id(
+                "payment",
+                backend(session),
+                day_close_payouts.c.account_id,
+                day_close_payouts.c.billing_day,
+            ).label("payment_id"),
         )
         .select_from(day_close_payouts)
         .join(day_closes, day_closes.c.billing_day == day_close_payouts.c.billing_day)

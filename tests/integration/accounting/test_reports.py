@@ -197,6 +197,9 @@ def test_the_payouts_report_lists_each_close_who_got_what_and_the_email_status(
     [row] = body
     assert (row[3], row[4], row[2]) == ("Кеша Попугаев", "kesha", "the schedule")
     assert cents(row[6]) == -payouts[0].amount and row[7] in ("not yet queued", "queued", "sent")
+    with runtime.db.reading() as session:  # the payment the close made, e-mailed or not yet
+        paid = day_close.payout_ids(session, payouts[0].account_id, payouts[0].billing_day)
+    assert header[9] == "Payment id" and row[9] == paid[1]
     assert cents(total[6]) == -sum(p.amount for p in payouts)
     response = client.get(f"/accounting/reports/payouts.csv?start={start}&end={end}")
     assert f"ates-payouts-{start}-to-{end}.csv" in response.headers["Content-Disposition"]
