@@ -14,10 +14,11 @@ import time
 from datetime import timedelta
 
 import dramatiq
+import redis
 from dramatiq.brokers.rabbitmq import RabbitmqBroker, _RabbitmqConsumer
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.errors import DecodeError
+from dramatiq.errors import ConnectionClosed, DecodeError
 from dramatiq.message import Message
 from dramatiq.middleware import CurrentMessage, Middleware, Retries, TimeLimit
 
@@ -31,9 +32,11 @@ log = logging.getLogger(__name__)
 # maintenance pass runs; Dramatiq's defaults (60 s, 1 in 1,000 fetches) leave recovery unbounded.
 HEARTBEAT_TIMEOUT_MS = 15_000
 MAINTENANCE_CHANCE = 200_000  # out of 1,000,000 broker commands: one in five
-# A consumer that got a message this recently polls an empty queue every 5-10 ms, not after
-# Dramatiq's doubling backoff (up to `dramatiq_worker_timeout`).
-STILL_BUSY_SECONDS = 1.0
+# Tokens a queue's doorbell keeps while no consumer waits (each costs one fetch that finds
+# nothing once a consumer comes back).
+DOORBELL_TOKENS = 64
+# A consumer whose prefetched messages are all still being handled waits for room, not for news.
+FULL_WAIT_SECONDS = 0.005
 UNDECODABLE = "outbox.undecodable"  # the actor that buries a body no one can read
 
 
@@ -64,7 +67,7 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
         broker = HealingRedisBroker(
             url=settings.broker_url,
             namespace=settings.broker_namespace,
-            middleware=middleware,
+            middleware=[*middleware, Doorbells()],
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
             maintenance_chance=MAINTENANCE_CHANCE,
         )
@@ -203,31 +206,58 @@ def _canonical(queue_name: str) -> str:
 
 
 class HealingRedisBroker(RedisBroker):
-    """Dramatiq's Redis broker, whose consumers hand an undecodable body to `UNDECODABLE`."""
+    """Dramatiq's Redis broker, whose consumers wait on a doorbell rather than poll, and hand an
+    undecodable body to `UNDECODABLE`."""
 
     @property
     def consumer_class(self):
         return _HealingRedisConsumer
 
+    def doorbell(self, queue_name: str) -> str:
+        return f"{self.namespace}:{queue_name}.doorbell"
+
+
+class Doorbells(Middleware):
+    """Rings a queue's doorbell (a token on a Redis list) after each message sent to it, so a
+    waiting consumer fetches it at once. Dramatiq's Redis consumers poll instead, doubling their
+    sleep after each empty poll up to `dramatiq_worker_timeout`."""
+
+    def after_enqueue(self, broker, message, delay):
+        if delay is None:  # a delayed message rings when it comes due and is enqueued again
+            key = broker.doorbell(message.queue_name)
+            broker.client.pipeline(transaction=False).lpush(key, 1).ltrim(
+                key, 0, DOORBELL_TOKENS - 1
+            ).execute()
+
 
 class _HealingRedisConsumer(_RedisConsumer):
-    _last_message = 0.0
+    def __init__(self, broker, queue_name, prefetch, timeout):
+        super().__init__(broker, queue_name, prefetch, timeout)
+        # Dramatiq's consumer sleeps after an empty fetch; this one waits on the doorbell, at
+        # most the idle timeout (the poll that catches a ring that was missed).
+        self.idle_timeout = max(timeout, 1) / 1000
+        self.timeout = 0
 
     # Dramatiq's consumer raises DecodeError out of `__next__`: the consumer thread restarts,
     # dropping the messages it had prefetched (they stay unacknowledged until the worker dies)
     # and the bad body, still unacknowledged, kills it again on every restart.
     def __next__(self):
-        if time.monotonic() - self._last_message < STILL_BUSY_SECONDS:
-            # Redis is polled, and each empty poll doubles the wait before the next one: while
-            # events keep coming a few milliseconds apart, look again soon.
-            self.misses = 0
         try:
             message = super().__next__()
         except DecodeError as error:
             message = self._undecodable(error.data, error.error)
-        if message is not None:
-            self._last_message = time.monotonic()
+        if message is None:
+            self._wait()
         return message
+
+    def _wait(self) -> None:
+        if self.outstanding_message_count >= self.prefetch:
+            time.sleep(FULL_WAIT_SECONDS)
+            return
+        try:
+            self.broker.client.blpop([self.broker.doorbell(self.queue_name)], self.idle_timeout)
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
 
     def _undecodable(self, data, error) -> dramatiq.broker.MessageProxy:
         message = _burial(self.queue_name, data, error, redis_message_id=self._redis_id_of(data))
