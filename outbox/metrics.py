@@ -5,11 +5,20 @@ multiprocess mode when it boots (the Prometheus middleware), and the client pick
 first imported, so nothing here may import it earlier.
 """
 
+import threading
 from functools import cache
+
+# Worker threads count their first deliveries together; the client refuses a second copy.
+_creating = threading.Lock()
+
+
+def _counters():
+    with _creating:
+        return _created()
 
 
 @cache
-def _counters():
+def _created():
     from prometheus_client import Counter
 
     return {

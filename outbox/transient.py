@@ -1,8 +1,10 @@
 """Transient database errors, and running a transaction again whole when it meets one.
 
-A deadlock or a serialization failure (PostgreSQL) and a busy database file (SQLite) say nothing
-about the work: the same transaction run again a moment later succeeds. Never retry part of
-one: its earlier statements were rolled back with it.
+A deadlock or a serialization failure (PostgreSQL), a connection the database dropped (it
+restarted) and a busy database file (SQLite) say nothing about the work: the same transaction run
+again a moment later succeeds. Whoever retries must be idempotent (a consumer's inbox, the
+close's record of the day): a connection lost during COMMIT leaves unknown whether it landed.
+Never retry part of one: its earlier statements were rolled back with it.
 """
 
 import logging
@@ -25,9 +27,12 @@ FIRST_PAUSE_SECONDS = 0.05
 
 
 def is_transient(error: BaseException) -> bool:
-    """A deadlock, a serialization failure or a locked SQLite file: worth running again."""
+    """A deadlock, a serialization failure, a connection lost (the pool replaces it) or a locked
+    SQLite file: worth running again."""
     if not isinstance(error, DBAPIError):
         return False
+    if error.connection_invalidated:
+        return True
     if getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
         return True
     return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
