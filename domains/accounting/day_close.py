@@ -201,14 +201,3 @@ def _record_payouts(session: Session, run_id: str, day: date, now: datetime) -> 
         event_time=now,
     )
     return paid, total
-
-
-def payout_ids(session: Session, account_id: str, day: date) -> tuple[str, str]:
-    """The ids a close gives the account's payout entry and payment for that day."""
-    database = backend(session)
-    account = sa.literal(account_id, sa.Uuid(as_uuid=False))
-    return tuple(
-        session.execute(
-            sa.select(*(payout_id(what, database, account, day) for what in ("payout", "payment")))
-        ).one()
-    )

@@ -1,6 +1,7 @@
 """The events accounting consumes, as tests/events.py builds them from the schemas' examples, and
 a way to feed them through the real consumer path (`outbox.consumers.apply_batch`)."""
 
+import hashlib
 import uuid
 from datetime import UTC, date, datetime
 
@@ -108,6 +109,15 @@ def empty_accounting(runtime) -> None:
 def rows(runtime, table, *order_by):
     with runtime.db.transaction() as session:
         return session.execute(sa.select(table).order_by(*order_by)).all()
+
+
+def close_ids(account_id: str, day: date) -> tuple[str, str]:
+    """The ids the close gives an account's payout entry and payment for a day, by its rule:
+    md5 of (what, account, day) as a UUID."""
+    return tuple(
+        str(uuid.UUID(hashlib.md5(f"{what}:{account_id}:{day.isoformat()}".encode()).hexdigest()))
+        for what in ("payout", "payment")
+    )
 
 
 def published(runtime, name) -> list[dict]:

@@ -14,6 +14,7 @@ from tests.integration.accounting.streams import (
     account_event,
     assert_the_books_add_up,
     balances,
+    close_ids,
     feed,
     new_id,
     published,
@@ -70,8 +71,7 @@ def test_the_close_pays_out_and_zeroes_positive_balances_and_carries_negatives(r
         DAY,
     )
     # The ids derive from (account, day), so a re-run could only ever repeat them.
-    with runtime.db.reading() as session:
-        entry_id, payment_id = day_close.payout_ids(session, company["kesha"], DAY)
+    entry_id, payment_id = close_ids(company["kesha"], DAY)
     assert payout.public_id == entry_id
     assert published(runtime, "payment.made") == [
         {
