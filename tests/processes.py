@@ -1,6 +1,7 @@
 """Real processes for the tests: a private Redis, Dramatiq workers, the relay, the web server."""
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -18,9 +19,19 @@ BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port below the kernel's ephemeral range. A server the tests stop and start again
+    keeps its port; one from the ephemeral range could meanwhile become the local end of a
+    client's connection (even a client reconnecting to that very server connects to itself),
+    and the server could not listen there again."""
+    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = random.randrange(10_000, ephemeral_low)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.1):
@@ -117,7 +128,8 @@ class PrivateRabbitmq:
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"rabbitmq-server exited; see {self.dir / 'server.log'}")
+            log = (self.dir / "server.log").read_text(errors="replace").splitlines()[-15:]
+            raise RuntimeError("rabbitmq-server exited:\n" + "\n".join(log))
         return _amqp_answers(self.url)
 
     def stop(self) -> None:
@@ -127,19 +139,16 @@ class PrivateRabbitmq:
             subprocess.run(
                 ["rabbitmqctl", "-n", self.node, "stop"], capture_output=True, timeout=120
             )
-            wait_until(lambda: not _listening(self.port), 60, "rabbitmq stop")
-            kill(self.process, signal.SIGTERM)
+            try:
+                self.process.wait(60)  # the node, not only its listener, is gone
+            except subprocess.TimeoutExpired:
+                kill(self.process)
             self.process = None
         shutil.rmtree(self.dir / "mnesia", ignore_errors=True)
 
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _amqp_answers(url: str) -> bool:
