@@ -35,6 +35,10 @@ MAINTENANCE_CHANCE = 200_000  # out of 1,000,000 broker commands: one in five
 # Tokens a queue's doorbell keeps while no consumer waits (each costs one fetch that finds
 # nothing once a consumer comes back).
 DOORBELL_TOKENS = 64
+# How long a queue's consumer waits on its doorbell before fetching anyway. Rings are seldom
+# missed (a sender that died between its message and the ring): waiting longer costs those a
+# second, and saves idle consumers a fetch every poll.
+DOORBELL_WAIT_SECONDS = 1.0
 # A consumer whose prefetched messages are all still being handled waits for room, not for news.
 FULL_WAIT_SECONDS = 0.005
 UNDECODABLE = "outbox.undecodable"  # the actor that buries a body no one can read
@@ -234,8 +238,11 @@ class _HealingRedisConsumer(_RedisConsumer):
     def __init__(self, broker, queue_name, prefetch, timeout):
         super().__init__(broker, queue_name, prefetch, timeout)
         # Dramatiq's consumer sleeps after an empty fetch; this one waits on the doorbell, at
-        # most the idle timeout (the poll that catches a ring that was missed).
-        self.idle_timeout = max(timeout, 1) / 1000
+        # most the idle timeout (the poll that catches a ring that was missed). A delay queue's
+        # consumer keeps the worker's pace: Dramatiq moves a due retry to its queue only
+        # between that consumer's fetches, and nothing rings for it.
+        delays = queue_name.endswith(".DQ")
+        self.idle_timeout = max(timeout, 1) / 1000 if delays else DOORBELL_WAIT_SECONDS
         self.timeout = 0
 
     # Dramatiq's consumer raises DecodeError out of `__next__`: the consumer thread restarts,

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from outbox.broker import HealingRedisBroker
+from outbox.broker import DOORBELL_WAIT_SECONDS, HealingRedisBroker
 
 
 def take_one(consumer, taken: list) -> threading.Thread:
@@ -40,3 +40,16 @@ def test_a_message_whose_ring_was_lost_is_taken_by_the_poll(private_runtime):
     taken: list = []
     take_one(consumer, taken).join(10)
     assert [message.message_id for message in taken] == [sent.message_id]
+
+
+def test_a_queue_waits_on_its_doorbell_and_a_delay_queue_polls_at_the_workers_pace(
+    private_runtime,
+):
+    broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
+    # Nothing rings for a due retry: Dramatiq moves it between the delay queue's fetches.
+    delays = broker.consume(f"{actor.queue_name}.DQ", prefetch=1, timeout=100)
+    assert delays.idle_timeout == 0.1
+    consumer = broker.consume(actor.queue_name, prefetch=1, timeout=100)
+    started = time.monotonic()
+    assert next(consumer) is None  # an empty fetch, then the wait on the doorbell
+    assert time.monotonic() - started >= DOORBELL_WAIT_SECONDS * 0.9
