@@ -39,6 +39,7 @@ DOORBELL_TOKENS = 64
 # missed (a sender that died between its message and the ring): waiting longer costs those a
 # second, and saves idle consumers a fetch every poll.
 DOORBELL_WAIT_SECONDS = 1.0
+MIN_WAIT_SECONDS = 0.01  # Redis's blocking commands take a timeout in steps of 10 ms at best
 # A consumer whose prefetched messages are all still being handled waits for room, not for news.
 FULL_WAIT_SECONDS = 0.005
 UNDECODABLE = "outbox.undecodable"  # the actor that buries a body no one can read
@@ -227,23 +228,23 @@ class Doorbells(Middleware):
     sleep after each empty poll up to `dramatiq_worker_timeout`."""
 
     def after_enqueue(self, broker, message, delay):
-        if delay is None:  # a delayed message rings when it comes due and is enqueued again
-            key = broker.doorbell(message.queue_name)
-            broker.client.pipeline(transaction=False).lpush(key, 1).ltrim(
-                key, 0, DOORBELL_TOKENS - 1
-            ).execute()
+        # A delayed message (a retry) rings its delay queue's doorbell, and its queue's when it
+        # comes due and Dramatiq enqueues it there.
+        key = broker.doorbell(message.queue_name)
+        broker.client.pipeline(transaction=False).lpush(key, 1).ltrim(
+            key, 0, DOORBELL_TOKENS - 1
+        ).execute()
 
 
 class _HealingRedisConsumer(_RedisConsumer):
     def __init__(self, broker, queue_name, prefetch, timeout):
         super().__init__(broker, queue_name, prefetch, timeout)
-        # Dramatiq's consumer sleeps after an empty fetch; this one waits on the doorbell, at
-        # most the idle timeout (the poll that catches a ring that was missed). A delay queue's
-        # consumer keeps the worker's pace: Dramatiq moves a due retry to its queue only
-        # between that consumer's fetches, and nothing rings for it.
-        delays = queue_name.endswith(".DQ")
-        self.idle_timeout = max(timeout, 1) / 1000 if delays else DOORBELL_WAIT_SECONDS
+        # Dramatiq's consumer sleeps after an empty fetch; this one waits on the doorbell.
         self.timeout = 0
+        # A delay queue's consumer holds the retries it fetched until they are due; Dramatiq
+        # moves a due one to its queue only when this consumer returns, so it waits no later
+        # than the first due time (epoch ms, by message id) of the retries it holds.
+        self.due: dict[str, int] = {}
 
     # Dramatiq's consumer raises DecodeError out of `__next__`: the consumer thread restarts,
     # dropping the messages it had prefetched (they stay unacknowledged until the worker dies)
@@ -255,14 +256,30 @@ class _HealingRedisConsumer(_RedisConsumer):
             message = self._undecodable(error.data, error.error)
         if message is None:
             self._wait()
+        elif "eta" in message.options:
+            self.due[message.message_id] = message.options["eta"]
         return message
+
+    def ack(self, message):
+        self.due.pop(message.message_id, None)
+        super().ack(message)
+
+    def nack(self, message):
+        self.due.pop(message.message_id, None)
+        super().nack(message)
 
     def _wait(self) -> None:
         if self.outstanding_message_count >= self.prefetch:
             time.sleep(FULL_WAIT_SECONDS)
             return
+        wait = DOORBELL_WAIT_SECONDS
+        if self.due:
+            wait = min(wait, max(min(self.due.values()) / 1000 - time.time(), 0))
+        if wait < MIN_WAIT_SECONDS:  # a zero timeout would block until a ring
+            time.sleep(wait)
+            return
         try:
-            self.broker.client.blpop([self.broker.doorbell(self.queue_name)], self.idle_timeout)
+            self.broker.client.blpop([self.broker.doorbell(self.queue_name)], wait)
         except redis.ConnectionError as error:
             raise ConnectionClosed(error) from None
 

@@ -3,6 +3,7 @@
 import threading
 import time
 
+import outbox.broker
 from outbox.broker import DOORBELL_WAIT_SECONDS, HealingRedisBroker
 
 
@@ -18,18 +19,33 @@ def take_one(consumer, taken: list) -> threading.Thread:
     return thread
 
 
-def test_a_waiting_consumer_takes_a_message_as_soon_as_it_is_sent(private_runtime):
+def test_a_waiting_consumer_takes_a_message_as_soon_as_it_is_sent(private_runtime, monkeypatch):
     broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
     assert isinstance(broker, HealingRedisBroker)
-    # Idle for long: Dramatiq's own consumer would now sleep 30-60 s between polls.
-    consumer = broker.consume(actor.queue_name, prefetch=1, timeout=60_000)
-    consumer.misses = 20
+    monkeypatch.setattr(outbox.broker, "DOORBELL_WAIT_SECONDS", 60)  # only a ring wakes it
+    consumer = broker.consume(actor.queue_name, prefetch=1, timeout=100)
     taken: list = []
     thread = take_one(consumer, taken)
     time.sleep(0.5)  # it has found the queue empty and waits
     sent = actor.send([])
     thread.join(10)
     assert [message.message_id for message in taken] == [sent.message_id]
+
+
+def test_a_retry_wakes_its_delay_queue_which_hands_it_back_when_due(private_runtime, monkeypatch):
+    broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
+    monkeypatch.setattr(outbox.broker, "DOORBELL_WAIT_SECONDS", 60)
+    delays = broker.consume(f"{actor.queue_name}.DQ", prefetch=10, timeout=100)
+    taken: list = []
+    thread = take_one(delays, taken)
+    time.sleep(0.5)
+    retry = broker.enqueue(actor.message([]), delay=400)  # as Dramatiq's Retries sends one
+    thread.join(10)
+    assert [message.message_id for message in taken] == [retry.message_id]
+    started = time.monotonic()
+    assert next(delays) is None  # it waits for the retry's due time, not for a ring
+    assert 0.2 < time.monotonic() - started < 30
+    delays.ack(taken[0])  # moved to its queue (Dramatiq's worker does it): nothing is due now
 
 
 def test_a_message_whose_ring_was_lost_is_taken_by_the_poll(private_runtime):
@@ -42,13 +58,8 @@ def test_a_message_whose_ring_was_lost_is_taken_by_the_poll(private_runtime):
     assert [message.message_id for message in taken] == [sent.message_id]
 
 
-def test_a_queue_waits_on_its_doorbell_and_a_delay_queue_polls_at_the_workers_pace(
-    private_runtime,
-):
+def test_an_idle_consumer_fetches_once_a_second(private_runtime):
     broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
-    # Nothing rings for a due retry: Dramatiq moves it between the delay queue's fetches.
-    delays = broker.consume(f"{actor.queue_name}.DQ", prefetch=1, timeout=100)
-    assert delays.idle_timeout == 0.1
     consumer = broker.consume(actor.queue_name, prefetch=1, timeout=100)
     started = time.monotonic()
     assert next(consumer) is None  # an empty fetch, then the wait on the doorbell
