@@ -39,7 +39,7 @@ DOORBELL_TOKENS = 64
 # missed (a sender that died between its message and the ring): waiting longer costs those a
 # second, and saves idle consumers a fetch every poll.
 DOORBELL_WAIT_SECONDS = 1.0
-MIN_WAIT_SECONDS = 0.01  # Redis's blocking commands take a timeout in steps of 10 ms at best
+MIN_WAIT_SECONDS = 0.01  # Redis reads a timeout under 1 ms as 0: blocking until a ring
 # A consumer whose prefetched messages are all still being handled waits for room, not for news.
 FULL_WAIT_SECONDS = 0.005
 UNDECODABLE = "outbox.undecodable"  # the actor that buries a body no one can read
@@ -274,12 +274,13 @@ class _HealingRedisConsumer(_RedisConsumer):
             return
         wait = DOORBELL_WAIT_SECONDS
         if self.due:
-            wait = min(wait, max(min(self.due.values()) / 1000 - time.time(), 0))
-        if wait < MIN_WAIT_SECONDS:  # a zero timeout would block until a ring
-            time.sleep(wait)
-            return
+            wait = min(wait, min(self.due.values()) / 1000 - time.time())
+            if wait <= 0:
+                return  # a retry is due: Dramatiq moves it once this consumer returns
         try:
-            self.broker.client.blpop([self.broker.doorbell(self.queue_name)], wait)
+            self.broker.client.blpop(
+                [self.broker.doorbell(self.queue_name)], max(wait, MIN_WAIT_SECONDS)
+            )
         except redis.ConnectionError as error:
             raise ConnectionClosed(error) from None
 
