@@ -1,4 +1,5 @@
-"""A Redis consumer waiting for work is woken by the send, and still polls for what it missed."""
+"""A Redis consumer waiting for work is woken by the send (a retry by its due time), and still
+fetches after a while for what it missed."""
 
 import threading
 import time
@@ -48,7 +49,7 @@ def test_a_retry_wakes_its_delay_queue_which_hands_it_back_when_due(private_runt
     delays.ack(taken[0])  # moved to its queue (Dramatiq's worker does it): nothing is due now
 
 
-def test_a_message_whose_ring_was_lost_is_taken_by_the_poll(private_runtime):
+def test_a_message_whose_ring_was_lost_is_taken_by_the_next_fetch(private_runtime):
     broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
     consumer = broker.consume(actor.queue_name, prefetch=1, timeout=200)
     sent = actor.send([])
