@@ -47,6 +47,8 @@ class PostgreSQL:
     snapshot_options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
     # A commit that publishes NOTIFYs (migration 0004's trigger): a relay can LISTEN.
     notifies_on_commit = True
+    # INSERT/UPDATE ... RETURNING as a CTE: several writes in one statement, one round trip.
+    writes_in_ctes = True
 
     def refresh_statistics(self, session: Session) -> None:
         """Nothing: autovacuum's analyze keeps the planner's statistics."""
@@ -153,6 +155,7 @@ class SQLite:
     # write lock.
     reading_options = snapshot_options = {"read_only": True}  # WAL: a reader sees one moment
     notifies_on_commit = False  # the relay runs in the app process: a doorbell in memory wakes it
+    writes_in_ctes = False
 
     def refresh_statistics(self, session: Session) -> None:
         """ANALYZE (sampled: `analysis_limit`), which nothing else runs for SQLite. Without

@@ -18,6 +18,7 @@ import redis
 from dramatiq.brokers.rabbitmq import RabbitmqBroker, _RabbitmqConsumer
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import current_millis
 from dramatiq.errors import ConnectionClosed, DecodeError
 from dramatiq.message import Message
 from dramatiq.middleware import CurrentMessage, Middleware, Retries, TimeLimit
@@ -72,7 +73,7 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
         broker = HealingRedisBroker(
             url=settings.broker_url,
             namespace=settings.broker_namespace,
-            middleware=[*middleware, Doorbells()],
+            middleware=middleware,
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
             maintenance_chance=MAINTENANCE_CHANCE,
         )
@@ -212,7 +213,12 @@ def _canonical(queue_name: str) -> str:
 
 class HealingRedisBroker(RedisBroker):
     """Dramatiq's Redis broker, whose consumers wait on a doorbell rather than poll, and hand an
-    undecodable body to `UNDECODABLE`."""
+    undecodable body to `UNDECODABLE`.
+
+    Each message sent rings its queue's doorbell (a token on a Redis list), so a waiting
+    consumer fetches it at once; Dramatiq's Redis consumers poll instead, doubling their sleep
+    after each empty poll up to `dramatiq_worker_timeout`.
+    """
 
     @property
     def consumer_class(self):
@@ -221,19 +227,27 @@ class HealingRedisBroker(RedisBroker):
     def doorbell(self, queue_name: str) -> str:
         return f"{self.namespace}:{queue_name}.doorbell"
 
-
-class Doorbells(Middleware):
-    """Rings a queue's doorbell (a token on a Redis list) after each message sent to it, so a
-    waiting consumer fetches it at once. Dramatiq's Redis consumers poll instead, doubling their
-    sleep after each empty poll up to `dramatiq_worker_timeout`."""
-
-    def after_enqueue(self, broker, message, delay):
-        # A delayed message (a retry) rings its delay queue's doorbell, and its queue's when it
-        # comes due and Dramatiq enqueues it there.
-        key = broker.doorbell(message.queue_name)
-        broker.client.pipeline(transaction=False).lpush(key, 1).ltrim(
-            key, 0, DOORBELL_TOKENS - 1
-        ).execute()
+    def do_enqueue(self, queue_name: str, *args) -> None:
+        """Dramatiq's enqueue and the ring in one round trip. A delayed message (a retry) rings
+        its delay queue's doorbell, and its queue's when it comes due and is enqueued there."""
+        # Dramatiq's own call (`RedisBroker._dispatch`), sent as EVAL in a pipeline: a script
+        # in a redis-py pipeline costs a SCRIPT EXISTS round trip first, and EVAL needs no
+        # script cached, so it holds after Redis restarts without its data.
+        dispatch = [
+            "enqueue",
+            current_millis(),
+            queue_name,
+            self.broker_id,
+            self.heartbeat_timeout,
+            self.dead_message_ttl,
+            self._should_do_maintenance("enqueue"),
+            self._max_unpack_size(),
+            *args,
+        ]
+        ring = self.doorbell(queue_name)
+        self.client.pipeline(transaction=False).eval(
+            self.scripts["dispatch"].script, 1, self.namespace, *dispatch
+        ).lpush(ring, 1).ltrim(ring, 0, DOORBELL_TOKENS - 1).execute()
 
 
 class _HealingRedisConsumer(_RedisConsumer):
@@ -245,18 +259,29 @@ class _HealingRedisConsumer(_RedisConsumer):
         # moves a due one to its queue only when this consumer returns, so it waits no later
         # than the first due time (epoch ms, by message id) of the retries it holds.
         self.due: dict[str, int] = {}
+        # The last fetch found fewer messages than it asked for: the queue was empty then, and
+        # whatever is sent after it rings, so the next step is the wait, not another fetch.
+        self.drained = False
 
     # Dramatiq's consumer raises DecodeError out of `__next__`: the consumer thread restarts,
     # dropping the messages it had prefetched (they stay unacknowledged until the worker dies)
     # and the bad body, still unacknowledged, kills it again on every restart.
     def __next__(self):
+        if self.drained and not self.message_cache:
+            self.drained = False
+            self._wait()
+            return None  # Dramatiq's consumer thread acknowledges what is done, then fetches
+        fetching, asked = not self.message_cache, self.prefetch - self.outstanding_message_count
         try:
             message = super().__next__()
         except DecodeError as error:
             message = self._undecodable(error.data, error.error)
         if message is None:
             self._wait()
-        elif "eta" in message.options:
+            return None
+        if fetching:
+            self.drained = 1 + len(self.message_cache) < asked
+        if "eta" in message.options:
             self.due[message.message_id] = message.options["eta"]
         return message
 

@@ -147,6 +147,12 @@ def subscribers(event_name: str) -> list[str]:
     return sorted(name for name, c in CONSUMERS.items() if event_name in c.handlers)
 
 
+def subscriptions() -> dict[str, list[str]]:
+    """Every event some consumer handles, with its `subscribers`."""
+    names = {name for c in CONSUMERS.values() for name in c.handlers}
+    return {name: subscribers(name) for name in sorted(names)}
+
+
 @dataclass
 class Outcome:
     applied: int = 0

@@ -49,6 +49,36 @@ def _recording_owed(db: Backend):
     )
 
 
+SUBSCRIBED = {"event_name": sa.String(), "consumer": sa.String()}
+
+
+def owed_of_marked(db: Backend, marked: sa.FromClause):
+    """`owed` for a batch being marked relayed, as a statement on the marking's rows (a
+    data-modifying CTE with `event_id`, `event_name`, `relayed_at`), built once. Bound at
+    execution: `subscribed` (`subscriptions_text`) and `due_at`."""
+    subscribed = db.records(SUBSCRIBED, None, "subscribed")
+    source = sa.select(
+        subscribed.c.consumer,
+        marked.c.event_id,
+        marked.c.relayed_at,
+        sa.bindparam("due_at", type_=deliveries.c.due_at.type),
+    ).join_from(marked, subscribed, subscribed.c.event_name == marked.c.event_name)
+    statement = db.insert(deliveries).from_select(list(OWED), source)
+    return statement.on_conflict_do_update(
+        index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
+    )
+
+
+def subscriptions_text(db: Backend, subscribers: dict[str, list[str]]) -> str:
+    """What `owed_of_marked` binds as `subscribed`: each event name with its consumers."""
+    rows = [
+        {"event_name": name, "consumer": consumer}
+        for name, consumers in subscribers.items()
+        for consumer in consumers
+    ]
+    return db.records_text(SUBSCRIBED, rows)
+
+
 def retrying(
     session: Session, consumer: str, event_id: str, error: str, attempts: int, retry_at: datetime
 ) -> None:

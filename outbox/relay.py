@@ -85,11 +85,18 @@ class Relay:
         """Send one batch of pending events and mark them relayed; return how many.
 
         Picking and marking is one statement (the rows stay locked until commit, and a failed
-        send rolls the mark back); the archive copy is one more. Two round trips a batch.
+        send rolls the mark back). On PostgreSQL the same statement copies the batch to the
+        archive and records what each consumer is owed; SQLite runs those two after the sends.
         """
+        db = self.db.backend
         with self.db.transaction() as session:
             now = utcnow()
-            rows = sorted(session.execute(self._marking, {"now": now}).all(), key=lambda r: r.id)
+            due_at = now + self.redeliver_after
+            marking = {"now": now}
+            if db.writes_in_ctes:
+                subscribed = deliveries.subscriptions_text(db, consumers.subscriptions())
+                marking |= {"due_at": due_at, "subscribed": subscribed}
+            rows = sorted(session.execute(self._marking, marking).all(), key=lambda r: r.id)
             if not rows:
                 return 0
             fanned = fan_out(rows)
@@ -97,13 +104,16 @@ class Relay:
                 consumers.bury(session, NOBODY, message, "no consumer subscribes to this event")
             for consumer_name, messages in fanned.items():
                 self.send(consumer_name, messages)
-            deliveries.owed(session, fanned, now + self.redeliver_after)
-            archive(session, [row.id for row in rows])
+            if not db.writes_in_ctes:
+                deliveries.owed(session, fanned, due_at)
+                archive(session, [row.id for row in rows])
         return len(rows)
 
     @functools.cached_property
     def _marking(self):
-        """Pick and mark a batch, built once (see `archive`)."""
+        """Pick and mark a batch (and on PostgreSQL archive it and record it owed), built once
+        (see `archive`): one round trip a batch, where three took a third of its time."""
+        db = self.db.backend
         pick = (
             sa.select(events.c.id)
             .where(events.c.relayed_at.is_(None))
@@ -111,13 +121,19 @@ class Relay:
             .limit(self.batch_size)
         )
         # Several relays side by side each take rows the others have not locked.
-        pick = self.db.backend.for_update(pick, skip_locked=True)
-        return (
+        pick = db.for_update(pick, skip_locked=True)
+        marking = (
             sa.update(events)
             .where(events.c.id.in_(pick.scalar_subquery()))
             .values(relayed_at=sa.bindparam("now", type_=events.c.relayed_at.type))
-            .returning(*MESSAGE_COLUMNS)
+            .returning(*MESSAGE_COLUMNS, events.c.relayed_at)
         )
+        if not db.writes_in_ctes:
+            return marking
+        marked = marking.cte("marked")
+        archived = _archiving_from(marked).cte("archived")
+        owed = deliveries.owed_of_marked(db, marked).cte("owed")
+        return sa.select(marked).add_cte(archived, owed)
 
     def drain(self) -> int:
         total = 0
@@ -227,7 +243,9 @@ def archive(session, ids: list[int]) -> None:
 @functools.cache
 def _archiving(db: Backend):
     # Built once, as the relay's other statements: constructing one costs more than running it.
-    source = sa.select(*MESSAGE_COLUMNS[1:], events.c.relayed_at)
-    return sa.insert(event_archive).from_select(
-        [*ENVELOPE, "relayed_at"], source.where(db.among(events.c.id, None, sa.BigInteger))
-    )
+    return _archiving_from(events, db.among(events.c.id, None, sa.BigInteger))
+
+
+def _archiving_from(rows: sa.FromClause, *where):
+    source = sa.select(*(rows.c[name] for name in ENVELOPE), rows.c.relayed_at)
+    return sa.insert(event_archive).from_select([*ENVELOPE, "relayed_at"], source.where(*where))

@@ -33,6 +33,28 @@ def test_a_waiting_consumer_takes_a_message_as_soon_as_it_is_sent(private_runtim
     assert [message.message_id for message in taken] == [sent.message_id]
 
 
+def test_a_consumer_that_emptied_its_queue_waits_for_the_next_ring(private_runtime, monkeypatch):
+    broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
+    monkeypatch.setattr(outbox.broker, "DOORBELL_WAIT_SECONDS", 60)
+    consumer = broker.consume(actor.queue_name, prefetch=10, timeout=100)
+    taken: list = []
+    thread = take_one(consumer, taken)
+    time.sleep(0.5)
+    first = actor.send([])
+    thread.join(10)
+    assert [message.message_id for message in taken] == [first.message_id]  # 1 of the 10 asked
+    fetches = []
+    monkeypatch.setattr(broker, "do_fetch", lambda *args: fetches.append(args) or [])
+    taken = []
+    thread = take_one(consumer, taken)
+    time.sleep(0.5)
+    assert fetches == []  # no fetch after one that found the queue empty: it waits for a ring
+    monkeypatch.undo()
+    second = actor.send([])
+    thread.join(10)
+    assert [message.message_id for message in taken] == [second.message_id]
+
+
 def test_a_retry_wakes_its_delay_queue_which_hands_it_back_when_due(private_runtime, monkeypatch):
     broker, actor = private_runtime.broker, private_runtime.actors["accounting"]
     monkeypatch.setattr(outbox.broker, "DOORBELL_WAIT_SECONDS", 60)

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from outbox import publish
+from outbox.consumers import subscribers
 from outbox.operations import status
 from outbox.relay import Relay
 from tests.probe import effects
@@ -88,17 +89,20 @@ def test_a_worker_killed_mid_work_has_its_events_handled_once_after_restart(
     print(f"\nworker killed mid-work: every event handled {recovery:.1f} s after the kill")
 
 
-def test_a_relay_that_dies_between_send_and_mark_resends_harmlessly(runtime, deliver, monkeypatch):
+def test_a_relay_that_dies_between_send_and_mark_resends_harmlessly(runtime, deliver):
     publish_probes(runtime, range(1, 6))
+    relay, sent = runtime.relay(), []
 
-    def killed(*_args):
-        raise SystemExit("relay killed after sending, before marking")
+    def send_then_die(consumer_name, messages):
+        relay_send(consumer_name, messages)
+        sent.append(consumer_name)
+        if len(sent) == len(subscribers("probe.happened")):
+            raise SystemExit("relay killed after sending, before its commit")
 
-    monkeypatch.setattr("outbox.relay.archive", killed)
+    relay_send, relay.send = relay.send, send_then_die
     with pytest.raises(SystemExit):
-        runtime.relay().relay_once()
+        relay.relay_once()
     assert status(runtime.db).pending == 5  # the batch is still pending, and was sent once
-    monkeypatch.undo()
     deliver()  # sends the same events again
     assert effect_count(runtime) == 10 and doubled_effects(runtime) == []
 
