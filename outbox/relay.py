@@ -112,7 +112,7 @@ class Relay:
     @functools.cached_property
     def _marking(self):
         """Pick and mark a batch (and on PostgreSQL archive it and record it owed), built once
-        (see `archive`): one round trip a batch, where three took a third of its time."""
+        (see `archive`): one round trip a batch where there were three."""
         db = self.db.backend
         pick = (
             sa.select(events.c.id)
