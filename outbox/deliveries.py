@@ -43,7 +43,13 @@ def _recording_owed(db: Backend):
     # Built once: constructing the statement cost the relay more than running it.
     source = db.records(OWED, None, "owed")
     # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT as a join's ON.
-    statement = db.insert(deliveries).from_select(list(OWED), sa.select(*source.c).where(sa.true()))
+    return _owing(db, sa.select(*source.c).where(sa.true()))
+
+
+def _owing(db: Backend, source: sa.Select):
+    """Insert `source`'s (consumer, event_id, relayed_at, due_at) rows; one sent again is due
+    at its new time."""
+    statement = db.insert(deliveries).from_select(list(OWED), source)
     return statement.on_conflict_do_update(
         index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
     )
@@ -63,10 +69,7 @@ def owed_of_marked(db: Backend, marked: sa.FromClause):
         marked.c.relayed_at,
         sa.bindparam("due_at", type_=deliveries.c.due_at.type),
     ).join_from(marked, subscribed, subscribed.c.event_name == marked.c.event_name)
-    statement = db.insert(deliveries).from_select(list(OWED), source)
-    return statement.on_conflict_do_update(
-        index_elements=["consumer", "event_id"], set_={"due_at": statement.excluded.due_at}
-    )
+    return _owing(db, source)
 
 
 def subscriptions_text(db: Backend, subscribers: dict[str, list[str]]) -> str:
