@@ -10,6 +10,7 @@ PostgreSQL gets the set-based forms measured in docs/benchmarks.md; SQLite (the 
 default, one writer at a time) gets the plain forms it supports.
 """
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,14 @@ def _json_value(value):
     if isinstance(value, date | uuid.UUID):
         return str(value)
     return value
+
+
+@functools.cache
+def _sqlite_processors(columns: tuple[tuple[str, sa.types.TypeEngine], ...]) -> dict:
+    """How SQLite stores each column's values, looked up once per column set: on every relay
+    batch and delivery the lookup cost more than the statement."""
+    dialect = sqlite.dialect()
+    return {key: type_.dialect_impl(dialect).bind_processor(dialect) for key, type_ in columns}
 
 
 class PostgreSQL:
@@ -190,11 +199,7 @@ class SQLite:
         )
 
     def records_text(self, columns: dict[str, sa.types.TypeEngine], rows: Iterable[dict]) -> str:
-        dialect = sqlite.dialect()
-        processors = {
-            key: type_.dialect_impl(dialect).bind_processor(dialect)
-            for key, type_ in columns.items()
-        }
+        processors = _sqlite_processors(tuple(columns.items()))
         return json.dumps(
             [
                 {
