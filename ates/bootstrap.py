@@ -20,7 +20,7 @@ from outbox.broker import declare_actors, setup_broker, waiting
 from outbox.embedded import EmbeddedWorkers
 from outbox.events import SchemaRegistry, registry
 from outbox.logs import configure_logging
-from outbox.relay import Relay
+from outbox.relay import GATHER_SECONDS, Relay
 
 DOMAINS_DIR = ROOT / "domains"
 EVENTS_LOCK = DOMAINS_DIR / "events.lock.json"
@@ -48,6 +48,8 @@ class Runtime:
             self.send,
             redeliver_after=timedelta(seconds=self.settings.redeliver_after_seconds),
             waiting=lambda consumer_name: waiting(self.broker, consumer_name),
+            # In process, a batch costs a queue append: gathering would only add latency.
+            gather=0 if self.settings.broker_kind == "embedded" else GATHER_SECONDS,
         )
 
     @property

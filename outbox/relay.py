@@ -33,6 +33,9 @@ BATCH_SIZE = 500
 # Between batches the relay waits to be woken by a commit (outbox.wakeup); this is the poll that
 # catches a missed wake-up.
 POLL_SECONDS = 1.0
+# After a batch while commits stream in, how long the relay lets more land before the next one,
+# so a burst costs one message per consumer rather than one per event: worth it when a message
+# is a broker round trip and a worker's fetch; the in-process broker's is a queue append.
 GATHER_SECONDS = 0.005
 CLEANUP_EVERY_SECONDS = 60
 REDELIVER_AFTER = timedelta(minutes=5)
@@ -70,12 +73,14 @@ class Relay:
         *,
         redeliver_after: timedelta = REDELIVER_AFTER,
         waiting: Callable[[str], int] = lambda _consumer: 0,
+        gather: float = GATHER_SECONDS,
     ):
         """`waiting(consumer)`: how many messages the broker holds for it (0 when unknown)."""
         self.db = db
         self.send = send
         self.batch_size = batch_size
         self.poll = poll
+        self.gather = gather
         self.redeliver_after = redeliver_after
         self.waiting = waiting
         self._last_cleanup = 0.0
@@ -162,10 +167,9 @@ class Relay:
                     stop.wait(min(0.5 * 2**failures, 10))
                     continue
                 if sent < self.batch_size and not stop.is_set():
-                    if sent:
-                        # Commits are streaming in: let a few more land, so a burst costs one
-                        # batch (a transaction, a message per consumer), not one per event.
-                        stop.wait(GATHER_SECONDS)
+                    if sent and self.gather:
+                        # Commits are streaming in: let a few more land (see GATHER_SECONDS).
+                        stop.wait(self.gather)
                     waiter.wait(min(self.poll, self._redelivery_interval), stop)
         finally:
             waiter.close()
