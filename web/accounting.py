@@ -168,7 +168,7 @@ def company():
 def _close_context(day: date, error: str | None = None) -> dict:
     with _runtime().db.reading() as session:
         closed = queries.closed_day(session, day)
-        preview = None if closed else queries.close_preview(session)
+        preview = None if closed else queries.close_preview(session, day)
     schedule, begun = _schedule(), day <= today()
     return {
         "day": day,

@@ -9,7 +9,7 @@ because no worker was up at its time.
 
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -107,11 +107,13 @@ def failed_closes(session: Session) -> list[date]:
     )
 
 
-def never_closed(session: Session, day: date) -> bool:
-    """Whether neither `day` nor a later day was closed although the books have entries of it or
-    before it (a company that started after `day` has nothing to close)."""
-    closed = sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day >= day).limit(1)
-    if session.scalar(closed) is not None:
-        return False
-    began = sa.select(ledger_entries.c.id).where(ledger_entries.c.billing_day <= day).limit(1)
-    return session.scalar(began) is not None
+def never_closed(session: Session, day: date) -> list[date]:
+    """The days up to `day`, oldest first, that were never closed: each one after the last day
+    closed, or from the books' first day (a company that started after `day` has none)."""
+    last = session.scalar(sa.select(sa.func.max(day_closes.c.billing_day)))
+    if last is None:
+        last = session.scalar(sa.select(sa.func.min(ledger_entries.c.billing_day)))
+        if last is None:
+            return []
+        last -= timedelta(days=1)
+    return [last + timedelta(days=n) for n in range(1, (day - last).days + 1)]

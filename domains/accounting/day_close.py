@@ -13,6 +13,7 @@ from domains.accounting import PRODUCER
 from domains.accounting.accounts import lock_every_ledger_account
 from domains.accounting.ids import payout_id
 from domains.accounting.ledger import add_to_day_totals
+from domains.accounting.queries import amounts_due
 from domains.accounting.rules import DAY_TOTAL_OF_KIND, DAY_TOTALS, CloseSchedule, entry_amount
 from domains.accounting.tables import (
     day_close_payouts,
@@ -66,7 +67,8 @@ def close_day(
     closed_by: str | None = None,
     early: bool = False,
 ) -> DayClose:
-    """Close a billing day, once: pay every positive balance and zero it.
+    """Close a billing day, once: pay every balance positive at the day's end (`amounts_due`),
+    bringing it to what later days added.
 
     A close is final: a day is recorded closed once (when, by whom or by the schedule), and any
     later run for it changes nothing. Given the `schedule`, a day that has not begun is refused,
@@ -90,14 +92,15 @@ def close_day(
     if recorded is None:
         return DayClose(day, 0, 0, 0, already_closed=True)
     run_id = str(uuid.uuid4())
-    payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
+    due = amounts_due(day)
+    waiting = session.scalar(sa.select(sa.func.count()).where(~due.c.payable))
     claims = sa.select(
-        ledger_accounts.c.public_id,
+        due.c.account_id,
         sa.literal(day, sa.Date),
-        ledger_accounts.c.balance,
+        due.c.amount,
         sa.literal(run_id, sa.String(36)),
         sa.literal(now, UTCDateTime),
-    ).where(ledger_accounts.c.balance > 0, payable)
+    ).where(due.c.payable)
     session.execute(
         backend(session)
         .insert(day_close_payouts)
@@ -116,9 +119,6 @@ def close_day(
         )
     )
     paid, total = _record_payouts(session, run_id, day, now)
-    waiting = session.scalar(
-        sa.select(sa.func.count()).where(ledger_accounts.c.balance > 0, ~payable)
-    )
     return DayClose(day, paid, total, waiting)
 
 

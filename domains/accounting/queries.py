@@ -294,27 +294,61 @@ def closed_day(session: Session, day: date) -> ClosedDay | None:
     return ClosedDay(**row._mapping) if row else None
 
 
+def amounts_due(day: date) -> sa.Subquery:
+    """What closing `day` now pays each account (`account_id`, `amount`, `payable`): its balance
+    at the day's end, when positive.
+
+    That is the balance less the entries of later days: a close that runs late (its worker was
+    down, the books were catching up) pays the day it closes, and what came after carries over
+    to its own day. Once a later day is closed, its close paid this day's activity too, so
+    nothing is due. `payable`: accounting knows the parrot's name and e-mail (a payout is
+    e-mailed); other positive balances wait for them.
+    """
+    later = (
+        sa.select(
+            ledger_entries.c.account_id,
+            sa.func.sum(ledger_entries.c.amount).label("amount"),
+        )
+        .where(ledger_entries.c.billing_day > day)
+        .group_by(ledger_entries.c.account_id)
+        .subquery("later")
+    )
+    at_day_end = ledger_accounts.c.balance - sa.func.coalesce(later.c.amount, 0)
+    later_close = sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day > day)
+    return (
+        sa.select(
+            ledger_accounts.c.public_id.label("account_id"),
+            sa.cast(at_day_end, sa.BigInteger).label("amount"),
+            (ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)).label(
+                "payable"
+            ),
+        )
+        .outerjoin(later, later.c.account_id == ledger_accounts.c.public_id)
+        .where(at_day_end > 0, ~later_close.exists())
+        .subquery("due")
+    )
+
+
 @dataclass(frozen=True)
 class ClosePreview:
-    """What closing a day now would pay: every positive balance of a parrot with an e-mail."""
+    """What closing a day now would pay (`amounts_due`)."""
 
     parrots: int
     total: int  # cents
     waiting_for_email: int  # positive balances kept until accounting knows their e-mail
 
 
-def close_preview(session: Session) -> ClosePreview:
-    payable = ledger_accounts.c.email.is_not(None) & ledger_accounts.c.full_name.is_not(None)
-    positive = ledger_accounts.c.balance > 0
+def close_preview(session: Session, day: date) -> ClosePreview:
+    due = amounts_due(day)
     row = session.execute(
         sa.select(
-            sa.func.count().filter(payable).label("parrots"),
+            sa.func.count().filter(due.c.payable).label("parrots"),
             sa.cast(
-                sa.func.coalesce(sa.func.sum(ledger_accounts.c.balance).filter(payable), 0),
+                sa.func.coalesce(sa.func.sum(due.c.amount).filter(due.c.payable), 0),
                 sa.BigInteger,
             ).label("total"),
-            sa.func.count().filter(~payable).label("waiting_for_email"),
-        ).where(positive)
+            sa.func.count().filter(~due.c.payable).label("waiting_for_email"),
+        )
     ).one()
     return ClosePreview(**row._mapping)
 

@@ -2,9 +2,9 @@
 
 Several worker processes may each run it: the close pays each account at most once per billing
 day, so the extra runs find nothing to do. It waits for the books first (`catching_up`); a run
-that fails anyway is noted, shown on the operations page and retried every few minutes. A close
-that never ran (no worker up at its time, or all day) is run by the same retry job once a worker
-is back.
+that fails anyway is noted, shown on the operations page and retried every few minutes. Closes
+that never ran (no worker up at their time: for a night or a whole weekend) are run by the same
+retry job once a worker is back, a day at a time, each paying what its own day earned.
 """
 
 import logging
@@ -76,23 +76,28 @@ def run_scheduled_close(db: Database, day_close_at: str, timezone: str) -> None:
 def catch_up_closes(
     db: Database, day_close_at: str, timezone: str, now: datetime | None = None
 ) -> None:
-    """Close again every day whose scheduled close failed, and the last due day if its close never
-    ran (its balances are paid as they stand now, as any late close pays them)."""
+    """Close again every day whose scheduled close failed, and every due day whose close never
+    ran (no worker was up), oldest first: each pays what its own day earned (`amounts_due`).
+    Stops at the first that fails, so the days still close in order on the next try."""
     now = now or utcnow()
     due = day_to_close(now, day_close_at, timezone)
     due_at = datetime.combine(due, close_time(day_close_at), tzinfo=ZoneInfo(timezone))
     with db.reading() as session:
         days = set(catching_up.failed_closes(session))
-        if now - due_at > MISSED_AFTER and catching_up.never_closed(session, due):
-            log.warning("the scheduled close of %s never ran; closing it now", due)
-            days.add(due)
+        if now - due_at > MISSED_AFTER:
+            missed = catching_up.never_closed(session, due)
+            if missed:
+                log.warning("the scheduled closes of %s never ran; closing them now", missed)
+            days.update(missed)
     for day in sorted(days):
-        close_scheduled(db, day)
+        if not close_scheduled(db, day):
+            return
 
 
-def close_scheduled(db: Database, day: date) -> None:
+def close_scheduled(db: Database, day: date) -> bool:
     """Close `day` once the books caught up; on failure note it for the operations page (the
-    retry job tries again). Never raises: the scheduler's thread must live on."""
+    retry job tries again) and return False. Never raises: the scheduler's thread must live
+    on."""
 
     def close(session, now):
         catching_up.forget_failed_close(session, day)
@@ -107,7 +112,7 @@ def close_scheduled(db: Database, day: date) -> None:
                 catching_up.note_failed_close(session, day, error, utcnow())
         except Exception:
             log.exception("could not note the failed close of %s", day)
-        return
+        return False
     log.info(
         "closed %s: paid %d parrots %d cents, %d waiting for an e-mail",
         day,
@@ -115,6 +120,7 @@ def close_scheduled(db: Database, day: date) -> None:
         result.total,
         result.waiting_for_email,
     )
+    return True
 
 
 def start_scheduler(db: Database, settings: Settings) -> BackgroundScheduler:

@@ -85,9 +85,9 @@ def feed(runtime, *batches: list[dict]) -> None:
         apply(runtime.db, "accounting", *batch)
 
 
-def work(runtime, parrot, title="Feed the parrots", jira_id="UBERPOP-42", complete=True):
-    """A task assigned to the parrot now (and completed); returns its price row."""
-    task, now = new_id(), utcnow()
+def work(runtime, parrot, title="Feed the parrots", jira_id="UBERPOP-42", complete=True, at=None):
+    """A task assigned to the parrot now, or `at` (and completed); returns its price row."""
+    task, now = new_id(), at or utcnow()
     events = [task_created(task, title, jira_id), task_assigned(task, parrot, at=now)]
     if complete:
         events.append(task_completed(task, parrot, at=now))

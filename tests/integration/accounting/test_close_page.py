@@ -66,6 +66,26 @@ def test_the_close_asks_first_naming_the_day_the_parrots_paid_and_the_total(
     assert published(runtime, "payment.made") == []  # asking pays nothing
 
 
+def test_closing_a_past_day_pays_its_own_balances_and_says_later_days_wait(
+    client, runtime, make_account, login_as, csrf_token, yesterday
+):
+    kesha = make_account("worker")
+    owed = earn(runtime, kesha.public_id, yesterday)
+    task = new_id()  # today Kesha is charged a fee before anyone closed yesterday
+    feed(runtime, [task_created(task), task_assigned(task, kesha.public_id, at=utcnow())])
+    today_fee = owed - balances(runtime)[kesha.public_id]
+    login_as("accountant")
+    page = text(client.get(f"/accounting/close?day={yesterday}"))
+    assert f'<strong id="close-total">{usd(owed)}</strong>' in page
+    assert "Fees and rewards of later days are not part of this close" in page
+
+    form = {"day": yesterday.isoformat(), "csrf_token": csrf_token()}
+    client.post("/accounting/close", data=form)
+    assert [p["amount"] for p in published(runtime, "payment.made")] == [owed]
+    assert balances(runtime)[kesha.public_id] == -today_fee  # today's fee carries over
+    assert "later days" not in text(client.get(f"/accounting/close?day={today(runtime)}"))
+
+
 def test_a_confirmed_close_pays_once_and_the_day_then_says_it_is_closed_by_whom(
     client, runtime, make_account, login_as, csrf_token, yesterday
 ):

@@ -153,6 +153,57 @@ def test_a_negative_balance_carries_over_until_rewards_lift_it(runtime, company)
     assert_the_books_add_up(runtime)
 
 
+def earn(runtime, parrot, at) -> int:
+    """Tasks assigned and done `at` until the parrot earned something; returns how much."""
+    earned = 0
+    while earned <= 0:  # a $20 fee and a $20 reward earn nothing
+        task = new_id()
+        feed(runtime, [task_assigned(task, parrot, at=at), task_completed(task, parrot, at=at)])
+        price = next(row for row in rows(runtime, priced_tasks) if row.public_id == task)
+        earned += price.completion_reward - price.assign_fee
+    return earned
+
+
+def preview(runtime, day) -> int:
+    with runtime.db.reading() as session:
+        return queries.close_preview(session, day).total
+
+
+def test_a_late_close_pays_what_its_day_earned_and_the_next_day_keeps_its_own(runtime):
+    kesha = new_id()
+    feed(runtime, [account_event(kesha, login="kesha")])
+    first = earn(runtime, kesha, MOMENT)
+    second = earn(runtime, kesha, MOMENT + timedelta(days=1))  # applied before the close ran
+    assert (preview(runtime, DAY), preview(runtime, DAY + timedelta(days=1))) == (
+        first,
+        first + second,
+    )
+
+    assert close(runtime).total == first
+    assert balances(runtime)[kesha] == second
+    assert close(runtime, DAY + timedelta(days=1)).total == second
+    assert [(p.billing_day, -p.amount) for p in payouts(runtime)] == [
+        (DAY, first),
+        (DAY + timedelta(days=1), second),
+    ]
+    assert balances(runtime)[kesha] == 0
+    assert_the_books_add_up(runtime)
+
+
+def test_a_day_closed_after_a_later_one_pays_nothing_the_later_close_paid_it(runtime):
+    kesha = new_id()
+    feed(runtime, [account_event(kesha, login="kesha")])
+    first = earn(runtime, kesha, MOMENT)
+    second = earn(runtime, kesha, MOMENT + timedelta(days=1))
+
+    assert close(runtime, DAY + timedelta(days=1)).total == first + second
+    assert preview(runtime, DAY) == 0
+    late = close(runtime)
+    assert (late.paid, late.total, late.already_closed) == (0, 0, False)
+    assert len(payouts(runtime)) == 1 and balances(runtime)[kesha] == 0
+    assert_the_books_add_up(runtime)
+
+
 def test_an_account_without_an_email_yet_keeps_its_balance_until_a_later_close(runtime):
     stranger, task = new_id(), new_id()
     feed(runtime, [task_completed(task, stranger)])

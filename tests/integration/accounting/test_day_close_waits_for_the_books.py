@@ -42,9 +42,10 @@ def parrot(make_account):
     return make_account("worker")
 
 
-def earn_unseen(runtime, parrot, tasks: int = 3) -> None:
-    """The parrot's day of work, published but not yet applied by accounting (workers busy)."""
-    now = utcnow()
+def earn_unseen(runtime, parrot, tasks: int = 3, at=None) -> None:
+    """The parrot's day of work (now, or `at`), published but not yet applied by accounting
+    (workers busy)."""
+    now = at or utcnow()
     messages = []
     for _ in range(tasks):
         task = new_id()
@@ -221,4 +222,27 @@ def test_a_close_no_worker_was_up_for_runs_once_a_worker_is_back(runtime, parrot
     catch_up(32)
     assert closed_days(runtime) == [today]
     assert payouts(runtime) == {parrot.public_id: earned(runtime)} and earned(runtime) > 0
+    assert_the_books_add_up(runtime)
+
+
+def test_closes_missed_over_a_weekend_each_pay_their_own_day_once_a_worker_is_back(
+    runtime, parrot, deliver, today
+):
+    days = [today - timedelta(days=n) for n in (3, 2, 1)]
+    for day in (days[0], days[2], today):  # nothing happened on the middle day
+        earn_unseen(runtime, parrot, at=datetime.combine(day, time(12), tzinfo=UTC))
+    deliver()
+    earned_on: dict = {}
+    for entry in rows(runtime, ledger_entries):
+        earned_on[entry.billing_day] = earned_on.get(entry.billing_day, 0) + entry.amount
+
+    back = datetime.combine(today, time(0, 30), tzinfo=UTC)
+    schedule.catch_up_closes(runtime.db, "23:59", "UTC", now=back)
+    schedule.catch_up_closes(runtime.db, "23:59", "UTC", now=back + timedelta(minutes=2))
+
+    assert closed_days(runtime) == days
+    entries = rows(runtime, ledger_entries)
+    paid_on = {e.billing_day: -e.amount for e in entries if e.kind == "payout"}
+    assert paid_on == {day: earned_on[day] for day in days if earned_on.get(day, 0) > 0}
+    assert balances(runtime)[parrot.public_id] == earned_on[today]
     assert_the_books_add_up(runtime)

@@ -59,11 +59,12 @@ def cents(dollars_cell) -> int:
 
 @pytest.fixture
 def books(runtime, make_account):
-    """Two parrots' work today and a payout of yesterday: a week's range with gaps."""
+    """Two parrots' work, a payout of yesterday's: a week's range with gaps."""
     kesha = make_account("worker", full_name="Кеша Попугаев", login="kesha")
     gosha = make_account("worker", full_name="Gosha Perov", login="gosha")
+    yesterday = utcnow() - timedelta(days=1)
     while balances(runtime).get(kesha.public_id, 0) <= 0:
-        work(runtime, kesha.public_id, title="Feed the parrots")
+        work(runtime, kesha.public_id, title="Feed the parrots", at=yesterday)
     with runtime.db.transaction() as session:
         day_close.close_day(session, today(runtime) - timedelta(days=1), utcnow())
     work(runtime, gosha.public_id, title='=HYPERLINK("http://evil")', complete=False)

@@ -46,7 +46,7 @@ def test_the_open_period_starts_after_the_last_payout_and_adds_up_to_the_balance
 ):
     kesha = login_as("worker", full_name="Kesha Popugaev")
     while balances(runtime).get(kesha.public_id, 0) <= 0:
-        work(runtime, kesha.public_id)
+        work(runtime, kesha.public_id, at=utcnow() - timedelta(days=1))
     day = billing_day_of(utcnow(), runtime.settings.timezone)
     paid = close(runtime, day - timedelta(days=1)).total
     assert paid > 0
