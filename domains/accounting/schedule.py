@@ -3,8 +3,9 @@
 Several worker processes may each run it: the close pays each account at most once per billing
 day, so the extra runs find nothing to do. It waits for the books first (`catching_up`); a run
 that fails anyway is noted, shown on the operations page and retried every few minutes. Closes
-that never ran (no worker up at their time: for a night or a whole weekend) are run by the same
-retry job once a worker is back, a day at a time, each paying what its own day earned.
+that never ran (no worker up at their time: for a night or a whole weekend) are run once a
+worker is back, by the same retry job or first thing in the next scheduled close, a day at a
+time, each paying what its own day earned.
 """
 
 import logging
@@ -69,8 +70,14 @@ def day_to_close(now: datetime, day_close_at: str, timezone: str) -> date:
 
 
 def run_scheduled_close(db: Database, day_close_at: str, timezone: str) -> None:
-    """Close the day whose scheduled close is due (see `day_to_close`)."""
-    close_scheduled(db, day_to_close(utcnow(), day_close_at, timezone))
+    """Close the day whose scheduled close is due (see `day_to_close`), after any earlier day
+    whose close never ran (the workers came back just before this one), oldest first."""
+    due = day_to_close(utcnow(), day_close_at, timezone)
+    with db.reading() as session:
+        days = catching_up.never_closed(session, due) or [due]
+    for day in days:
+        if not close_scheduled(db, day):
+            return
 
 
 def catch_up_closes(

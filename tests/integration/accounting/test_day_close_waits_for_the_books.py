@@ -246,3 +246,23 @@ def test_closes_missed_over_a_weekend_each_pay_their_own_day_once_a_worker_is_ba
     assert paid_on == {day: earned_on[day] for day in days if earned_on.get(day, 0) > 0}
     assert balances(runtime)[parrot.public_id] == earned_on[today]
     assert_the_books_add_up(runtime)
+
+
+def test_the_scheduled_close_first_closes_the_earlier_days_no_worker_was_up_for(
+    runtime, parrot, deliver, today
+):
+    days = [today - timedelta(days=n) for n in (2, 1, 0)]
+    for day in days[:2]:
+        earn_unseen(runtime, parrot, at=datetime.combine(day, time(12), tzinfo=UTC))
+    deliver()
+    earned_on = {e.billing_day: 0 for e in rows(runtime, ledger_entries)}
+    for entry in rows(runtime, ledger_entries):
+        earned_on[entry.billing_day] += entry.amount
+
+    schedule.run_scheduled_close(runtime.db, "00:00", "UTC")  # today's close is due
+
+    assert closed_days(runtime) == days
+    entries = rows(runtime, ledger_entries)
+    paid_on = {e.billing_day: -e.amount for e in entries if e.kind == "payout"}
+    assert paid_on == {day: earned for day, earned in earned_on.items() if earned > 0}
+    assert balances(runtime)[parrot.public_id] == 0
