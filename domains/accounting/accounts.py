@@ -1,12 +1,13 @@
 """Accounting's copies of the parrots' accounts: a ledger account each, opened on first sight."""
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 from ates.database import UTCDateTime
 from domains.accounting.tables import ledger_accounts
 
@@ -17,15 +18,21 @@ def open_ledger_accounts(session: Session, account_ids: Iterable[str], now: date
     if not accounts:
         return
     database = backend(session)
-    named = database.records(
-        {"public_id": ledger_accounts.c.public_id.type},
-        [{"public_id": account} for account in accounts],
-        "named",
-    )
+    named = database.records_text(NAMED, [{"public_id": account} for account in accounts])
+    session.execute(_opening(database), {"named": named, "now": now})
+
+
+NAMED = {"public_id": ledger_accounts.c.public_id.type}
+
+
+@functools.cache
+def _opening(database: Backend):
+    # Built once, as every statement on the path of each event (see `ates.backend.records`).
+    named = database.records(NAMED, None, "named")
     opened = sa.select(
-        named.c.public_id, sa.literal(0), sa.literal(0), sa.literal(now, UTCDateTime)
+        named.c.public_id, sa.literal(0), sa.literal(0), sa.bindparam("now", type_=UTCDateTime)
     ).where(sa.true())
-    session.execute(
+    return (
         database.insert(ledger_accounts)
         .from_select(["public_id", "version", "balance", "opened_at"], opened)
         .on_conflict_do_nothing()
@@ -43,14 +50,17 @@ def lock_ledger_accounts(session: Session, account_ids: Iterable[str], now: date
         return
     open_ledger_accounts(session, accounts, now)
     database = backend(session)
+    session.execute(_locking(database), {"ids": database.among_value(accounts)}).all()
+
+
+@functools.cache
+def _locking(database: Backend):
     public_id = ledger_accounts.c.public_id
-    session.execute(
-        database.for_update(
-            sa.select(public_id)
-            .where(database.among(public_id, accounts, public_id.type))
-            .order_by(public_id)
-        )
-    ).all()
+    return database.for_update(
+        sa.select(public_id)
+        .where(database.among(public_id, None, public_id.type))
+        .order_by(public_id)
+    )
 
 
 def lock_every_ledger_account(session: Session) -> None:

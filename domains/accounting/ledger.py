@@ -5,6 +5,7 @@ day's company totals grow in the same transaction as the entries. A Reassign's b
 completion go through the same statements: a whole delivery at a time.
 """
 
+import functools
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
 from domains.accounting.accounts import lock_ledger_accounts
@@ -90,9 +91,30 @@ def _record_task_entries(session, kind, items: list[TaskEntry], timezone, now) -
                 "billing_day": open_days[day],
             }
         )
-    columns = {name: ledger_entries.c[name].type for name in happened[0]}
-    source = database.records(columns, happened, "happened")
+    happened_text = database.records_text(HAPPENED, happened)
     entries = session.execute(
+        _recording(database, kind), {"happened": happened_text, "now": now}
+    ).all()
+    _move_balances(session, entries)
+    add_to_day_totals(session, day_totals_of((e.billing_day, kind, e.amount) for e in entries))
+    recorded = ((e.account_id, _entry_data(e, kind, e.task_id, now)) for e in entries)
+    publish_events(
+        session, events_of_one_shape("ledger_entry.recorded", 1, producer=PRODUCER, items=recorded)
+    )
+    return len(entries)
+
+
+HAPPENED = {
+    name: ledger_entries.c[name].type
+    for name in ("cause_id", "task_id", "account_id", "billing_day")
+}
+
+
+@functools.cache
+def _recording(database: Backend, kind: str):
+    # Built once, as every statement on the path of each event (see `ates.backend.records`).
+    source = database.records(HAPPENED, None, "happened")
+    return (
         database.insert(ledger_entries)
         .from_select(
             ENTRY_COLUMNS,
@@ -104,7 +126,7 @@ def _record_task_entries(session, kind, items: list[TaskEntry], timezone, now) -
                 entry_amount(kind, PRICE_OF_KIND[kind]),
                 source.c.task_id,
                 source.c.cause_id,
-                sa.literal(now, UTCDateTime),
+                sa.bindparam("now", type_=UTCDateTime),
             )
             .join_from(source, priced_tasks, priced_tasks.c.public_id == source.c.task_id)
             .where(sa.true()),
@@ -117,14 +139,7 @@ def _record_task_entries(session, kind, items: list[TaskEntry], timezone, now) -
             ledger_entries.c.amount,
             ledger_entries.c.task_id,
         )
-    ).all()
-    _move_balances(session, entries)
-    add_to_day_totals(session, day_totals_of((e.billing_day, kind, e.amount) for e in entries))
-    recorded = ((e.account_id, _entry_data(e, kind, e.task_id, now)) for e in entries)
-    publish_events(
-        session, events_of_one_shape("ledger_entry.recorded", 1, producer=PRODUCER, items=recorded)
     )
-    return len(entries)
 
 
 def _move_balances(session: Session, entries) -> None:
@@ -135,12 +150,17 @@ def _move_balances(session: Session, entries) -> None:
     if not moved:
         return
     database = backend(session)
-    sums = database.records(
-        {"account_id": ledger_accounts.c.public_id.type, "amount": ledger_entries.c.amount.type},
-        [{"account_id": account, "amount": amount} for account, amount in sorted(moved.items())],
-        "moved",
-    )
-    session.execute(
+    sums = [{"account_id": account, "amount": amount} for account, amount in sorted(moved.items())]
+    session.execute(_moving(database), {"moved": database.records_text(MOVED, sums)})
+
+
+MOVED = {"account_id": ledger_accounts.c.public_id.type, "amount": ledger_entries.c.amount.type}
+
+
+@functools.cache
+def _moving(database: Backend):
+    sums = database.records(MOVED, None, "moved")
+    return (
         sa.update(ledger_accounts)
         .where(ledger_accounts.c.public_id == sums.c.account_id)
         .values(balance=ledger_accounts.c.balance + sums.c.amount)
@@ -153,18 +173,24 @@ def add_to_day_totals(session: Session, days: dict[date, dict[str, int]]) -> Non
         return
     # One shard per transaction: a batch adds to one row per day, not to a row per entry.
     shard = session.info.setdefault("day_total_shard", random.randrange(DAY_TOTAL_SHARDS))
-    statement = (
-        backend(session)
-        .insert(day_totals)
-        .values(
-            [{"billing_day": day, "shard": shard, **totals} for day, totals in sorted(days.items())]
-        )
+    database = backend(session)
+    rows = [{"billing_day": day, **totals} for day, totals in sorted(days.items())]
+    session.execute(_adding(database), {"days": database.records_text(DAYS, rows), "shard": shard})
+
+
+DAYS = {name: day_totals.c[name].type for name in ("billing_day", *DAY_TOTALS)}
+
+
+@functools.cache
+def _adding(database: Backend):
+    source = database.records(DAYS, None, "days")
+    statement = database.insert(day_totals).from_select(
+        [*DAYS, "shard"],
+        sa.select(*source.c, sa.bindparam("shard", type_=sa.Integer)).where(sa.true()),
     )
     added = {name: day_totals.c[name] + statement.excluded[name] for name in DAY_TOTALS}
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[day_totals.c.billing_day, day_totals.c.shard], set_=added
-        )
+    return statement.on_conflict_do_update(
+        index_elements=[day_totals.c.billing_day, day_totals.c.shard], set_=added
     )
 
 

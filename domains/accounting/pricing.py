@@ -1,11 +1,12 @@
 """Task prices: drawn once, the first time accounting sees a task, and published."""
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 from ates.database import UTCDateTime
 from domains.accounting import PRODUCER
 from domains.accounting.rules import draw_price
@@ -30,9 +31,22 @@ def see_tasks(session: Session, task_ids: list[str], now: datetime) -> None:
                 "completion_reward": price.completion_reward,
             }
         )
-    columns = {name: priced_tasks.c[name].type for name in drawn[0]}
-    new = database.records(columns, drawn, "drawn")
-    priced = session.execute(
+    new = {"drawn": database.records_text(DRAWN, drawn), "now": now}
+    priced = session.execute(_pricing(database), new).all()
+    prices = ((row.public_id, dict(zip(DRAWN, row, strict=True))) for row in priced)
+    publish_events(session, events_of_one_shape("task.priced", 1, producer=PRODUCER, items=prices))
+
+
+DRAWN = {
+    name: priced_tasks.c[name].type for name in ("public_id", "assign_fee", "completion_reward")
+}
+
+
+@functools.cache
+def _pricing(database: Backend):
+    # Built once, as every statement on the path of each event (see `ates.backend.records`).
+    new = database.records(DRAWN, None, "drawn")
+    return (
         database.insert(priced_tasks)
         .from_select(
             ["public_id", "details_version", "assign_fee", "completion_reward", "priced_at"],
@@ -41,14 +55,12 @@ def see_tasks(session: Session, task_ids: list[str], now: datetime) -> None:
                 sa.literal(0),
                 new.c.assign_fee,
                 new.c.completion_reward,
-                sa.literal(now, UTCDateTime),
+                sa.bindparam("now", type_=UTCDateTime),
             ).where(sa.true()),
         )
         .on_conflict_do_nothing()
-        .returning(*(priced_tasks.c[name] for name in columns))
-    ).all()
-    prices = ((row.public_id, row._asdict()) for row in priced)
-    publish_events(session, events_of_one_shape("task.priced", 1, producer=PRODUCER, items=prices))
+        .returning(*(priced_tasks.c[name] for name in DRAWN))
+    )
 
 
 def describe_task(

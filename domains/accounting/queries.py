@@ -240,11 +240,15 @@ def balances_total(session: Session, chosen: BalancesFilter = BalancesFilter()) 
     return BalancesTotal(**row._mapping)
 
 
+# Built once: every delivery of fees or rewards asks it (see `ates.backend.records`).
+CLOSED_SINCE = sa.select(day_closes.c.billing_day).where(
+    day_closes.c.billing_day >= sa.bindparam("day", type_=sa.Date)
+)
+
+
 def open_billing_day(session: Session, day: date) -> date:
     """The day itself, or the next day whose close has not run yet (where new entries go)."""
-    closed = set(
-        session.scalars(sa.select(day_closes.c.billing_day).where(day_closes.c.billing_day >= day))
-    )
+    closed = set(session.scalars(CLOSED_SINCE, {"day": day}))
     while day in closed:
         day += timedelta(days=1)
     return day

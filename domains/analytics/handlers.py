@@ -23,6 +23,10 @@ ACCOUNT_EVENTS = registry.names("account")
 ACCOUNT_FIELDS = ("login", "full_name", "role", "active", "version")
 
 
+def _newer_version(table, new):
+    return new.version > table.c.version
+
+
 def when_account_changed_remember_it(session, event):
     data = event.data
     upsert(
@@ -31,12 +35,16 @@ def when_account_changed_remember_it(session, event):
         {"public_id": data["public_id"]} | {name: data[name] for name in ACCOUNT_FIELDS},
         key=["public_id"],
         update=ACCOUNT_FIELDS,
-        when=lambda table, new: new.version > table.c.version,
+        when=_newer_version,
     )
 
 
 for _name in ACCOUNT_EVENTS:
     c.handles(_name, versions=(1,))(when_account_changed_remember_it)
+
+
+def _newer_reading(table, new):
+    return sa.or_(table.c.created_version.is_(None), new.created_version > table.c.created_version)
 
 
 @c.handles("task.created", versions=(1, 2))
@@ -57,10 +65,13 @@ def when_task_created_remember_the_title(session, event):
         },
         key=["public_id"],
         update=("title", "jira_id", "created_version"),
-        when=lambda table, new: sa.or_(
-            table.c.created_version.is_(None), new.created_version > table.c.created_version
-        ),
+        when=_newer_reading,
     )
+
+
+def _first_completion(table, new):
+    """Done is final: the first completion stands (the earliest, should two ever differ)."""
+    return sa.or_(table.c.completed_at.is_(None), new.completed_at < table.c.completed_at)
 
 
 @c.handles("task.completed", versions=(1,))
@@ -78,11 +89,12 @@ def when_task_completed_remember_it(session, event):
         },
         key=["public_id"],
         update=("completed_by", "completed_at", "completed_day"),
-        # Done is final: the first completion stands (the earliest, should two ever differ).
-        when=lambda table, new: sa.or_(
-            table.c.completed_at.is_(None), new.completed_at < table.c.completed_at
-        ),
+        when=_first_completion,
     )
+
+
+def _not_priced_yet(table, new):
+    return table.c.completion_reward.is_(None)  # a price is fixed once
 
 
 @c.handles("task.priced", versions=(1,))
@@ -94,7 +106,7 @@ def when_task_priced_remember_the_reward(session, event):
         {"public_id": data["public_id"], "completion_reward": data["completion_reward"]},
         key=["public_id"],
         update=("completion_reward",),
-        when=lambda table, new: table.c.completion_reward.is_(None),  # a price is fixed once
+        when=_not_priced_yet,
     )
 
 

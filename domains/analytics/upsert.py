@@ -1,11 +1,16 @@
-"""INSERT ... ON CONFLICT for both backends: how every handler stores a fact idempotently."""
+"""INSERT ... ON CONFLICT for both backends: how every handler stores a fact idempotently.
 
+Each statement is built once per table and shape and run with each event's values: building
+it cost more than running it, on every event (see `ates.backend.records`).
+"""
+
+import functools
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ates.backend import backend
+from ates.backend import Backend, backend
 
 
 def insert_new(
@@ -14,21 +19,30 @@ def insert_new(
     """Insert the rows whose key is not taken yet; return `returning` of those it inserted."""
     if not rows:
         return []
-    statement = backend(session).insert(table).on_conflict_do_nothing(index_elements=list(key))
-    if not returning:
-        session.execute(statement, rows)
-        return []
-    return session.execute(statement.returning(*returning), rows).all()
+    statement = _inserting(backend(session), table, tuple(key), tuple(returning))
+    result = session.execute(statement, rows)
+    return result.all() if returning else []
+
+
+@functools.cache
+def _inserting(database: Backend, table: sa.Table, key: tuple[str, ...], returning: tuple):
+    statement = database.insert(table).on_conflict_do_nothing(index_elements=list(key))
+    return statement.returning(*returning) if returning else statement
 
 
 def add_to(session: Session, table: sa.Table, key: str, column: str, amounts: dict) -> None:
     """Add amounts to a column, row by key (created at 0), locking rows in key order."""
     if amounts:
-        statement = backend(session).insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
-        )
-        session.execute(statement, [{key: k, column: amounts[k]} for k in sorted(amounts)])
+        rows = [{key: k, column: amounts[k]} for k in sorted(amounts)]
+        session.execute(_adding(backend(session), table, key, column), rows)
+
+
+@functools.cache
+def _adding(database: Backend, table: sa.Table, key: str, column: str):
+    statement = database.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[key], set_={column: table.c[column] + statement.excluded[column]}
+    )
 
 
 def lock_in_order(session: Session, table: sa.Table, key: str, rows: list[dict], touch: str):
@@ -51,16 +65,22 @@ def upsert(
     update: Iterable[str] = (),
     when: Callable[[sa.Table, object], sa.ColumnElement] | None = None,
 ) -> None:
-    """Insert the row; on a taken key set the `update` columns where `when(table, new)` holds."""
-    statement = backend(session).insert(table).values(**values)
-    update = list(update)
+    """Insert the row; on a taken key set the `update` columns where `when(table, new)` holds.
+
+    `when` is defined once, at module level: the statement is kept per condition.
+    """
+    statement = _upserting(backend(session), table, tuple(key), tuple(update), when)
+    session.execute(statement, values)
+
+
+@functools.lru_cache(maxsize=64)  # bounded: a `when` made per call would otherwise pile up
+def _upserting(database: Backend, table: sa.Table, key: tuple, update: tuple, when):
+    statement = database.insert(table)
     if not update:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    else:
-        new = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: new[name] for name in update},
-            where=when(table, new) if when else None,
-        )
-    session.execute(statement)
+        return statement.on_conflict_do_nothing(index_elements=list(key))
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: new[name] for name in update},
+        where=when(table, new) if when else None,
+    )
