@@ -45,8 +45,7 @@ def events_of_one_shape(
     event_time: datetime | None = None,
 ) -> list[Event]:
     """Events of one name made from the same typed columns, `(key, data)` each: the schema
-    checks the first, the rest share its shape. jsonschema costs ~0.2 ms an event: some 18 s
-    for a Reassign of 100,000 tasks, most of a 10,000-account close."""
+    checks the first, the rest share its shape."""
     made = []
     for key, data in items:
         if not made:

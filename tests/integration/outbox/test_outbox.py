@@ -160,7 +160,7 @@ def test_invalid_and_unknown_events_are_dead_lettered_with_a_readable_reason(run
     reasons = sorted(letter.error for letter in dead(runtime))
     assert reasons == sorted(
         [
-            "probe.happened v1: value: 'lots' is not of type 'integer'",
+            'probe.happened v1: value: "lots" is not of type "integer"',
             "probe accepts probe.happened v1, v2, not v9",
             "probe does not handle probe.vanished",
             "envelope lacks data, event_id, event_time, event_version, key, producer",
