@@ -68,8 +68,19 @@ def describe_task(
 ) -> None:
     """Fill in the task's title and Jira id; a newer event version's reading wins."""
     see_tasks(session, [task_id], now)
-    session.execute(
-        sa.update(priced_tasks)
-        .where(priced_tasks.c.public_id == task_id, priced_tasks.c.details_version < version)
-        .values(title=title, jira_id=jira_id, details_version=version)
+    details = {"task": task_id, "reading": version, "new_title": title, "new_jira_id": jira_id}
+    session.execute(DESCRIBING, details)
+
+
+DESCRIBING = (
+    sa.update(priced_tasks)
+    .where(
+        priced_tasks.c.public_id == sa.bindparam("task", type_=priced_tasks.c.public_id.type),
+        priced_tasks.c.details_version < sa.bindparam("reading", type_=sa.Integer),
     )
+    .values(
+        title=sa.bindparam("new_title"),
+        jira_id=sa.bindparam("new_jira_id"),
+        details_version=sa.bindparam("reading"),
+    )
+)
