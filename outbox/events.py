@@ -96,7 +96,7 @@ class SchemaRegistry:
             jsonschema_rs.meta.validate(schema)  # a schema that is no JSON Schema fails here
             key = (match["name"], int(match["version"]))
             self._schemas[key] = EventSchema(*key, producer=producer, schema=schema, path=path)
-            # Every consumer checks every event it takes: ~0.5 µs here, where jsonschema took ~65.
+            # Every consumer checks every event it takes: ~1.5 µs here, where jsonschema took ~65.
             self._validators[key] = jsonschema_rs.Draft202012Validator(
                 schema, validate_formats=True
             )
