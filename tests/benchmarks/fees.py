@@ -14,7 +14,7 @@ def row_fees(bench: Bench, count: int, relay_rate: float | None, relay_count: in
     engine = bench.engine()
     if not data.count(engine, "SELECT count(*) FROM tracker.assignees"):
         data.add_parrots(engine, bench.parrots)
-    have = open_tasks(engine)
+    have = open_tasks(bench)
     if have < count:
         data.add_open_tasks(engine, count - have)
     with engine.begin() as connection:  # exactly `count` open tasks
