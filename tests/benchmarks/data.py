@@ -2,6 +2,8 @@
 
 import sqlalchemy as sa
 
+from ates.database import utcnow
+
 PASSWORD = "bench-popug-password"
 
 
@@ -171,6 +173,19 @@ def vacuum_analyze(engine: sa.Engine, *tables: str) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in tables:
             connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
+# The open tasks past the first `keep` marked done: a row needs exactly so many open.
+CLOSE_BEYOND = """
+UPDATE tracker.tasks SET status = 'done', completed_at = :now
+WHERE status = 'open'
+  AND id NOT IN (SELECT id FROM tracker.tasks WHERE status = 'open' ORDER BY id LIMIT :keep)
+"""
+
+
+def close_open_tasks_beyond(engine: sa.Engine, keep: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text(CLOSE_BEYOND), {"keep": keep, "now": utcnow()})
 
 
 def count(engine: sa.Engine, sql: str) -> int:

@@ -4,7 +4,7 @@ import time
 
 from tests.benchmarks import data
 from tests.benchmarks.harness import Bench, Row, Timer, wait_for_log
-from tests.benchmarks.reassign import forget_events, open_tasks, reassign_command
+from tests.benchmarks.reassign import exactly_open, forget_events, reassign_command
 
 FEES = "SELECT count(*) FROM accounting.ledger_entries WHERE kind = 'assign_fee'"
 
@@ -14,15 +14,7 @@ def row_fees(bench: Bench, count: int, relay_rate: float | None, relay_count: in
     engine = bench.engine()
     if not data.count(engine, "SELECT count(*) FROM tracker.assignees"):
         data.add_parrots(engine, bench.parrots)
-    have = open_tasks(bench)
-    if have < count:
-        data.add_open_tasks(engine, count - have)
-    with engine.begin() as connection:  # exactly `count` open tasks
-        connection.exec_driver_sql(
-            f"""UPDATE tracker.tasks SET status = 'done', completed_at = now()
-                WHERE id IN (SELECT id FROM tracker.tasks WHERE status = 'open'
-                             ORDER BY id OFFSET {count})"""
-        )
+    exactly_open(bench, count)
     forget_events(engine)
     before = data.count(engine, FEES)
     with (

@@ -10,7 +10,7 @@ import uuid
 import sqlalchemy as sa
 
 from ates.database import UTCDateTime, utcnow
-from tests.benchmarks.data import GIVE_TASKS, PASSWORD, make_login
+from tests.benchmarks.data import CLOSE_BEYOND, GIVE_TASKS, PASSWORD, make_login
 
 SCHEMA = re.compile(r"\b(auth|tracker|accounting|outbox)\.")
 SERIES = "g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < :count)"
@@ -127,6 +127,10 @@ def give_tasks(engine: sa.Engine, login: str, count: int) -> None:
 def vacuum_analyze(engine: sa.Engine, *_tables: str) -> None:
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
+
+
+def close_open_tasks_beyond(engine: sa.Engine, keep: int) -> None:
+    _run(engine, CLOSE_BEYOND, keep=keep)
 
 
 def count(engine: sa.Engine, sql: str) -> int:
