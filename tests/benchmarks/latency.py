@@ -5,7 +5,9 @@ Each sample is one probe event published in its own transaction through the app'
 of the two effect rows (stamped by each consumer's handler, its last write before the commit). The
 baseline is bare Dramatiq in the same run with the same worker settings: a message sent with
 its send time, and the moment its actor begins to run. Both idle (one event every 0.3-0.7 s)
-and under a steady load (200 events/s).
+and under a steady load (200 events/s). The embedded default is also set against its own floor
+(reported): the same bare Dramatiq with two actors that each commit an effect row in SQLite, as
+any two subscribers must, so what the outbox, the relay and the inboxes add is read apart.
 
 `python -m tests.benchmarks.latency embedded` measures the embedded default in a process of its
 own (SQLite, the in-process broker and relay) and prints the samples as JSON.
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -167,6 +170,59 @@ def measure_embedded(log_dir: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def floor_actors(broker, db) -> list:
+    """Two actors that each commit one effect row in the app's database, as a subscriber must:
+    the embedded default's own floor, without the outbox, the relay and the inboxes."""
+    import dramatiq
+
+    from tests.benchmarks.consumers import effects
+
+    def commit_effect(key: str) -> None:
+        with db.transaction() as session:
+            done = {"event_id": key, "value": 0, "done_at": time.time()}
+            session.execute(sa.insert(effects).values(done))
+
+    return [
+        dramatiq.actor(
+            commit_effect,
+            actor_name=f"bench.floor_{n}",
+            queue_name=f"bench_floor_{n}",
+            broker=broker,
+        )
+        for n in ("a", "b")
+    ]
+
+
+def floor_samples(db, actors: list, offsets: list[float]) -> list[float]:
+    """From sending to both actors to the later of their two commits."""
+    from tests.benchmarks.consumers import effects
+
+    sent: dict[str, float] = {}
+
+    def fire():
+        key = f"floor-{uuid.uuid4()}"
+        sent[key] = time.time()
+        for actor in actors:
+            actor.send(key)
+
+    run_schedule(offsets, fire)
+    query = (
+        sa.select(effects.c.event_id, sa.func.max(effects.c.done_at))
+        .where(effects.c.event_id.in_(list(sent)))
+        .group_by(effects.c.event_id)
+        .having(sa.func.count() == len(actors))
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        with db.reading() as session:
+            rows = session.execute(query).all()
+        if len(rows) == len(sent):
+            return [done - sent[key] for key, done in rows]
+        if time.monotonic() > deadline:
+            raise TimeoutError("the floor's effects were not all committed")
+        time.sleep(0.1)
+
+
 def embedded_main() -> None:
     """SQLite, the in-process broker with the embedded worker threads and relay, as `make run`."""
     import dramatiq
@@ -194,12 +250,14 @@ def embedded_main() -> None:
     worker = dramatiq.Worker(
         broker, worker_threads=WORKER_THREADS, worker_timeout=WORKER_TIMEOUT_MS
     )
+    floor = floor_actors(broker, runtime.db)
     worker.start()
     for mode, offsets in plans.items():
         samples.clear()
         run_schedule(offsets, lambda: actor.send(time.time()))
         wait_for_list(lambda: len(samples), len(offsets))
         results[mode]["bare"] = list(samples)
+        results[mode]["floor"] = floor_samples(runtime.db, floor, offsets)
     worker.stop()
 
     background = runtime.start_embedded_workers()
@@ -239,7 +297,28 @@ def row_latency(bench: Bench) -> None:
     )
     from outbox.embedded import WORKER_THREADS
 
-    add_rows(bench, "embedded", measure_embedded(bench.log_dir), f"{WORKER_THREADS} worker threads")
+    embedded = measure_embedded(bench.log_dir)
+    add_rows(bench, "embedded", embedded, f"{WORKER_THREADS} worker threads")
+    add_floor_rows(bench, embedded)
+
+
+def add_floor_rows(bench: Bench, results: dict) -> None:
+    """The embedded default against its own floor (`floor_actors`): what the outbox, the relay
+    and the inboxes add to two commits any design must make."""
+    for mode, label in (("idle", "idle"), ("load", f"{LOAD_RATE} events/s")):
+        mine, floor = results[mode]["ours"]["total"], results[mode]["floor"]
+        bench.add(
+            Row(
+                f"latency commit -> 2nd subscriber committed, {label}, embedded (p95)",
+                percentile(mine, 95) * 1000,
+                "ms",
+                "bare Dramatiq + two SQLite commits (the floor) p95",
+                percentile(floor, 95) * 1000,
+                "reported",
+                notes=f"p50 {percentile(mine, 50) * 1000:.1f} ms vs "
+                f"{percentile(floor, 50) * 1000:.1f} ms",
+            )
+        )
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["embedded"]:
