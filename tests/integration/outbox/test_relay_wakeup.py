@@ -1,13 +1,17 @@
 """The relay wakes when a publishing transaction commits, and still polls for what it missed."""
 
+import shutil
+import sqlite3
 import threading
+import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from outbox import publish
-from outbox.relay import Relay
+from outbox.relay import QUIET_SECONDS, Relay
 from outbox.tables import events
 from outbox.wakeup import Listener, doorbell
 from tests.processes import wait_until
@@ -77,6 +81,62 @@ def test_a_missed_wake_up_is_caught_by_the_poll(runtime, monkeypatch):
     with running(relay, runtime):
         publish_probe(runtime, 3)
         wait_until(lambda: sent, 10, "the poll finding the event")
+
+
+def test_the_relays_chores_wait_for_a_quiet_moment_but_not_for_ever(runtime):
+    """Redelivery (with the cleanup and the checkpoint) run right after a batch held the write
+    lock while that batch's consumers waited for it: a click every fifth second was slower."""
+    sent, chores = [], []
+    relay = Relay(
+        runtime.db,
+        lambda consumer, messages: sent.append(time.monotonic()),
+        redeliver_after=timedelta(seconds=2),  # a chore every half second
+    )
+    redeliver = relay.redeliver
+
+    def redeliver_noted():
+        chores.append(time.monotonic())
+        return redeliver()
+
+    relay.redeliver = redeliver_noted
+    with running(relay, runtime):
+        wait_until(lambda: chores, 10, "the chores of the relay's start")
+        for value in range(12):  # clicks 0.1 s apart: a quiet moment between any two
+            publish_probe(runtime, value)
+            time.sleep(0.1)
+        clicks_done = time.monotonic()
+        while time.monotonic() - clicks_done < 2.5:  # then a steady stream, no quiet moment
+            publish_probe(runtime, 0)
+            time.sleep(0.005)
+        stream_done = time.monotonic()
+    during_clicks = [at for at in chores if sent[0] < at < clicks_done]
+    assert len(during_clicks) >= 2
+    for at in during_clicks:
+        last_send = max(t for t in sent if t < at)
+        assert at - last_send >= QUIET_SECONDS * 0.9, "a chore ran right after a batch"
+    assert [at for at in chores if clicks_done + 0.2 < at < stream_done], "chores never ran"
+
+
+def test_a_quiet_relay_copies_sqlites_log_into_the_database_file(runtime, tmp_path):
+    """Otherwise the commit that grows the log past 1,000 pages copies it while a click waits;
+    and a copy of the database file alone holds what was committed seconds ago."""
+    if not runtime.db.is_sqlite:
+        pytest.skip("PostgreSQL's checkpointer is a process of its own")
+    database_file = sa.make_url(runtime.db.url).database
+    relay = Relay(runtime.db, lambda consumer, messages: None, redeliver_after=timedelta(seconds=2))
+
+    def in_the_file_alone(value: int) -> bool:
+        shutil.copyfile(database_file, tmp_path / "copy.sqlite3")  # without its -wal
+        with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+            data = [row[0] for row in copy.execute("SELECT data FROM events")]
+        return any(f'"value": {value}' in text for text in data)
+
+    with runtime.db.engine.connect() as connection:  # an empty log: no commit below copies it
+        connection.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    publish_probe(runtime, 41_215)
+    assert not in_the_file_alone(41_215)
+    with running(relay, runtime):
+        wait_until(lambda: in_the_file_alone(41_215), 10, "the log copied in a quiet moment")
 
 
 def test_postgresql_notifies_listening_relays_only_at_commit(runtime):
