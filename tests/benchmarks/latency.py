@@ -58,7 +58,6 @@ def ours(db, offsets: list[float], timeout: float = 120) -> dict[str, list[float
     subscriber's effect (`total`), and to the relay picking it up (`relay`)."""
     from outbox import publish
     from outbox.tables import event_archive
-    from tests.benchmarks.consumers import effects
 
     committed: dict[str, float] = {}
 
@@ -70,33 +69,46 @@ def ours(db, offsets: list[float], timeout: float = 120) -> dict[str, list[float
         committed[event.event_id] = time.time()
 
     run_schedule(offsets, fire)
-    query = sa.select(effects.c.event_id, sa.func.max(effects.c.done_at), sa.func.count()).group_by(
-        effects.c.event_id
-    )
-    deadline = time.monotonic() + timeout
-    while True:
-        with db.reading() as session:
-            rows = [r for r in session.execute(query) if r[0] in committed]
-        if sum(r[2] for r in rows) == len(SUBSCRIBERS) * len(committed):
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError("the latency probes were not all handled")
-        time.sleep(0.2)
+    done = both_committed(db, list(committed), "the latency probes were not all handled", timeout)
     with db.reading() as session:
         relayed = session.execute(sa.select(event_archive.c.event_id, event_archive.c.relayed_at))
         at_relay = [t.timestamp() - committed[str(e)] for e, t in relayed if str(e) in committed]
     return {
-        "total": [done - committed[event_id] for event_id, done, _n in rows],
+        "total": [done[event_id] - at for event_id, at in committed.items()],
         "relay": at_relay,
     }
 
 
-def wait_for_list(length, expected: int, timeout: float = 120) -> None:
+def polled(fetch, complete, what: str, timeout: float = 120):
+    """`fetch()` again every 0.1 s until `complete(result)`; that result."""
     deadline = time.monotonic() + timeout
-    while length() < expected:
+    while not complete(result := fetch()):
         if time.monotonic() > deadline:
-            raise TimeoutError("the baseline's messages were not all run")
+            raise TimeoutError(what)
         time.sleep(0.1)
+    return result
+
+
+def at_least(count: int):
+    return lambda n: n >= count
+
+
+def both_committed(db, keys: list[str], what: str, timeout: float = 120) -> dict[str, float]:
+    """When the later of the two effect rows of each key was written, once all are."""
+    from tests.benchmarks.consumers import effects
+
+    query = (
+        sa.select(effects.c.event_id, sa.func.max(effects.c.done_at))
+        .where(effects.c.event_id.in_(keys))
+        .group_by(effects.c.event_id)
+        .having(sa.func.count() == len(SUBSCRIBERS))
+    )
+
+    def fetch():
+        with db.reading() as session:
+            return dict(session.execute(query).all())
+
+    return polled(fetch, lambda done: len(done) == len(keys), what, timeout)
 
 
 def _stamp(sent_at: float) -> None:
@@ -116,7 +128,7 @@ def bare_redis(bench: Bench, offsets: list[float]) -> list[float]:
     client = bench.redis()
     client.delete(key)
     run_schedule(offsets, lambda: actor.send(time.time()))
-    wait_for_list(lambda: client.llen(key), len(offsets))
+    polled(lambda: client.llen(key), at_least(len(offsets)), "the baseline was not all run")
     samples = [float(v) for v in client.lrange(key, 0, -1)]
     client.delete(key)
     broker.close()
@@ -195,8 +207,6 @@ def floor_actors(broker, db) -> list:
 
 def floor_samples(db, actors: list, offsets: list[float]) -> list[float]:
     """From sending to both actors to the later of their two commits."""
-    from tests.benchmarks.consumers import effects
-
     sent: dict[str, float] = {}
 
     def fire():
@@ -206,21 +216,8 @@ def floor_samples(db, actors: list, offsets: list[float]) -> list[float]:
             actor.send(key)
 
     run_schedule(offsets, fire)
-    query = (
-        sa.select(effects.c.event_id, sa.func.max(effects.c.done_at))
-        .where(effects.c.event_id.in_(list(sent)))
-        .group_by(effects.c.event_id)
-        .having(sa.func.count() == len(actors))
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        with db.reading() as session:
-            rows = session.execute(query).all()
-        if len(rows) == len(sent):
-            return [done - sent[key] for key, done in rows]
-        if time.monotonic() > deadline:
-            raise TimeoutError("the floor's effects were not all committed")
-        time.sleep(0.1)
+    done = both_committed(db, list(sent), "the floor's effects were not all committed")
+    return [done[key] - at for key, at in sent.items()]
 
 
 def embedded_main() -> None:
@@ -255,7 +252,7 @@ def embedded_main() -> None:
     for mode, offsets in plans.items():
         samples.clear()
         run_schedule(offsets, lambda: actor.send(time.time()))
-        wait_for_list(lambda: len(samples), len(offsets))
+        polled(samples.__len__, at_least(len(offsets)), "the baseline was not all run")
         results[mode]["bare"] = list(samples)
         results[mode]["floor"] = floor_samples(runtime.db, floor, offsets)
     worker.stop()
