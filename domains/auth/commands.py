@@ -126,14 +126,15 @@ def reactivate(session: Session, public_id: str) -> Account:
     return _change(session, public_id, "account.reactivated", active=True)
 
 
-def choose_language(session: Session, public_id: str, language: str | None) -> None:
-    """The interface language of the account (None: the browser's); no other domain needs it."""
+def choose_language(session: Session, public_id: str, language: str | None) -> Account:
+    """The language of the parrot's pages and payout e-mails (None: the browser's, and English
+    e-mails); publishes account.language_chosen when it changed."""
     if language is not None and language not in LANGUAGES:
         raise AccountError({"language": f"Choose one of {', '.join(LANGUAGES)}."})
-    _require(session, public_id)
-    session.execute(
-        sa.update(accounts).where(accounts.c.public_id == public_id).values(language=language)
-    )
+    account = _require(session, public_id)
+    if account.language == language:
+        return account  # chosen again: nothing changed, nothing to tell
+    return _change(session, public_id, "account.language_chosen", language=language)
 
 
 def set_password(session: Session, public_id: str, password: str) -> None:
@@ -345,7 +346,7 @@ def _publish(session: Session, event_name: str, account: Account) -> Account:
         1,
         producer="auth",
         key=account.public_id,
-        data=account.as_event_data(),
+        data=account.as_event_data(language=event_name == "account.language_chosen"),
     )
     return account
 

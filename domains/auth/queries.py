@@ -24,10 +24,12 @@ class Account:
     role: str
     active: bool
     version: int
-    language: str | None = None  # the interface language chosen; not part of any event
+    language: str | None = None  # the language chosen; None: the browser's
 
-    def as_event_data(self) -> dict:
-        return {
+    def as_event_data(self, language: bool = False) -> dict:
+        """The whole account as every account event carries it; the language only in
+        account.language_chosen (the sender writes the payout e-mail in it)."""
+        data = {
             "public_id": self.public_id,
             "login": self.login,
             "full_name": self.full_name,
@@ -36,6 +38,7 @@ class Account:
             "active": self.active,
             "version": self.version,
         }
+        return data | {"language": self.language} if language else data
 
 
 COLUMNS = (

@@ -1,4 +1,5 @@
-"""The only code that writes the sent log: send a payout e-mail once, note a failed attempt."""
+"""The only code that writes the sender's tables: send a payout e-mail once, note a failed
+attempt, keep each parrot's language."""
 
 from datetime import date
 
@@ -9,7 +10,7 @@ from ates.backend import backend
 from ates.database import utcnow
 from domains.sender.mailer import Mailer
 from domains.sender.message import payout_email, subject
-from domains.sender.tables import emails
+from domains.sender.tables import emails, languages
 
 
 def email_payout(session: Session, payment: dict, mailer: Mailer, sender: str) -> bool:
@@ -26,15 +27,17 @@ def email_payout(session: Session, payment: dict, mailer: Mailer, sender: str) -
     ).one_or_none()
     if row is not None and row.status == "sent":
         return False
-    now = utcnow()
+    now, language = utcnow(), language_of(session, payment["account"])
     if row is None:
-        session.execute(sa.insert(emails).values(_new_row(payment, now, status="queued")))
-    mailer.send(payout_email(payment, sender), name=payment["payment_id"])
+        session.execute(sa.insert(emails).values(_new_row(payment, now, "queued", language)))
+    message = payout_email(payment, sender, language)
+    mailer.send(message, name=payment["payment_id"])
     session.execute(
         sa.update(emails)
         .where(emails.c.payment_id == payment["payment_id"])
         .values(
             status="sent",
+            subject=str(message["Subject"]),  # a retry may speak a language chosen since
             attempts=emails.c.attempts + 1,
             last_error=None,
             last_attempt_at=now,
@@ -58,20 +61,38 @@ def note_failed_attempt(session: Session, payment: dict, error: str) -> None:
         sa.select(emails.c.id).where(emails.c.payment_id == payment["payment_id"])
     )
     if not exists:
-        session.execute(
-            sa.insert(emails).values(
-                _new_row(payment, now, status="failed") | {"attempts": 1, "last_error": error}
-            )
+        row = _new_row(payment, now, "failed", language_of(session, payment["account"]))
+        session.execute(sa.insert(emails).values(row | {"attempts": 1, "last_error": error}))
+
+
+def remember_language(session: Session, account: dict) -> None:
+    """Keep the language of the account's newest version seen (events come in any order)."""
+    statement = backend(session).insert(languages)
+    statement = statement.values(
+        account=account["public_id"], language=account["language"], version=account["version"]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[languages.c.account],
+            set_={"language": statement.excluded.language, "version": statement.excluded.version},
+            where=statement.excluded.version > languages.c.version,
         )
+    )
 
 
-def _new_row(payment: dict, now, status: str) -> dict:
+def language_of(session: Session, account: str) -> str | None:
+    """The language the parrot chose; None (English) if none, or if its event is still on its
+    way."""
+    return session.scalar(sa.select(languages.c.language).where(languages.c.account == account))
+
+
+def _new_row(payment: dict, now, status: str, language: str | None) -> dict:
     billing_day = date.fromisoformat(payment["billing_day"])
     return {
         "payment_id": payment["payment_id"],
         "account": payment["account"],
         "recipient": payment["email"],
-        "subject": subject(payment["amount"], billing_day),
+        "subject": subject(payment["amount"], billing_day, language),
         "amount": payment["amount"],
         "billing_day": billing_day,
         "status": status,

@@ -1,4 +1,5 @@
-"""On `payment.made`: e-mail the parrot the amount paid for the billing day, once.
+"""On `payment.made`: e-mail the parrot the amount paid for the billing day, once, in the
+language the parrot chose (`account.language_chosen`).
 
 The consumer is `one_at_a_time`: each payment is its own delivery and transaction, so a refused
 e-mail never rolls back (and re-sends) another one. A handler that raises is retried with
@@ -22,3 +23,8 @@ def _note_failure(session, event, error: str) -> None:
 def when_payment_made_email_the_parrot(session, event) -> None:
     settings = current_settings()
     commands.email_payout(session, event.data, mailer_for(settings), settings.mail_sender)
+
+
+@sender.handles("account.language_chosen", versions=(1,))
+def when_language_chosen_write_in_it(session, event) -> None:
+    commands.remember_language(session, event.data)

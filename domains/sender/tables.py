@@ -1,4 +1,5 @@
-"""The sent log: one row per payment, so each payout is e-mailed once however often it arrives."""
+"""The sent log: one row per payment, so each payout is e-mailed once however often it arrives;
+and the language each parrot reads it in."""
 
 import sqlalchemy as sa
 
@@ -27,5 +28,16 @@ emails = sa.Table(
     sa.Column("last_attempt_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+    schema="sender",
+)
+
+# The language each parrot chose for their e-mails (account.language_chosen); the highest account
+# version seen wins whatever the delivery order. No row, or None: English.
+languages = sa.Table(
+    "languages",
+    metadata,
+    sa.Column("account", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
     schema="sender",
 )

@@ -32,3 +32,19 @@ def test_the_payout_email_claims_no_balance_after_the_close_only_what_the_payout
     assert "brought to $0.00" in body
     assert "after the close belong to the next billing day" in body
     assert "starts the next day at $0.00" not in body  # a parrot may already be in the red
+
+
+def test_the_russian_payout_email_spells_money_and_the_day_the_russian_way():
+    message = payout_email(PAYMENT | {"amount": 150050}, "a@b.example", language="ru")
+    assert message["Subject"] == "Вам выплачено 1\xa0500,50\xa0$ за 3 марта 2026"
+    assert message["Content-Language"] == "ru"
+    body = message.get_content()
+    assert body.startswith("Здравствуйте, Kesha Popugaev!")
+    assert "1\xa0500,50\xa0$" in body and "расчётный день 3 марта 2026" in body
+    assert "$" + "1,500.50" not in body
+
+
+def test_a_language_the_email_does_not_speak_falls_back_to_english():
+    assert payout_email(PAYMENT, "a@b.example", language="de")["Subject"] == (
+        "You were paid $42.00 for 03 Mar 2026"
+    )

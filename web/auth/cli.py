@@ -21,6 +21,9 @@ DEMO_WORKERS = (
     ("tweety", "Tweety Volnistaya"),
 )
 
+# Gosha reads the pages and the payout e-mails in Russian; the others, their browser's language.
+DEMO_LANGUAGES = {"gosha": "ru"}
+
 # (login, full name, role, password): the README lists the same table.
 DEMO_ACCOUNTS = (
     ("admin", "Ara Adminova", "admin", "admin-popug"),
@@ -43,7 +46,7 @@ def seed_demo_command():
     with _db().transaction() as session:
         for login, full_name, role, password in DEMO_ACCOUNTS:
             if queries.account_by_login(session, login) is None:
-                commands.create_account(
+                account = commands.create_account(
                     session,
                     login=login,
                     full_name=full_name,
@@ -51,6 +54,8 @@ def seed_demo_command():
                     role=role,
                     password=password,
                 )
+                if login in DEMO_LANGUAGES:
+                    commands.choose_language(session, account.public_id, DEMO_LANGUAGES[login])
                 created += 1
     click.echo(f"demo company: {created} account(s) created; log in with")
     click.echo(f"  {'login':<12} {'password':<18} role")

@@ -71,6 +71,23 @@ def test_every_change_raises_the_version_and_publishes_its_own_event(runtime):
         assert queries.account(session, account.public_id).version == 5
 
 
+def test_a_language_chosen_is_published_with_the_account_once_however_often_pressed(runtime):
+    account = create(runtime)
+    with runtime.db.transaction() as session:
+        commands.choose_language(session, account.public_id, "ru")
+        commands.choose_language(session, account.public_id, "ru")  # pressed twice
+        commands.choose_language(session, account.public_id, None)  # back to the browser's
+    chosen = [(name, data) for name, _v, _k, data in published(runtime)][1:]
+    assert [(name, data["version"], data["language"]) for name, data in chosen] == [
+        ("account.language_chosen", 2, "ru"),
+        ("account.language_chosen", 3, None),
+    ]
+    assert chosen[0][1]["login"] == "kesha"  # the whole account, as every account event
+    with pytest.raises(commands.AccountError), runtime.db.transaction() as session:
+        commands.choose_language(session, account.public_id, "xx")
+    assert len(published(runtime)) == 3
+
+
 @pytest.mark.parametrize(
     ("fields", "errors"),
     [

@@ -29,6 +29,8 @@ def test_the_demo_company_is_seeded_once_and_prints_how_to_log_in(app, runtime, 
     with runtime.db.transaction() as session:
         roles = {a.role for a in queries.accounts_list(session)}
     assert roles == {"admin", "manager", "accountant", "worker"}
+    with runtime.db.transaction() as session:
+        assert queries.account_by_login(session, "gosha").language == "ru"
 
 
 def test_production_never_gets_demo_accounts(app, runtime, monkeypatch):
