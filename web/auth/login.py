@@ -48,11 +48,13 @@ def login():
     login_name = request.form.get("login", "")
     with _db().transaction() as db_session:
         outcome = commands.authenticate(db_session, login_name, request.form.get("password", ""))
-        if outcome.account is not None:
-            token = commands.start_session(
-                db_session, outcome.account.public_id, request.user_agent.string
-            )
-    if outcome.account is None:
+        account = outcome.account
+        if account is not None:
+            token = commands.start_session(db_session, account.public_id, request.user_agent.string)
+            if chosen := session.get("language"):
+                # Picked on the login page: the account's from now on, e-mails included.
+                account = commands.choose_language(db_session, account.public_id, chosen)
+    if account is None:
         context = dict(next_url=next_url, login=login_name, error=outcome.message)
         page = render_template("auth/login.html", **context)
         if outcome.retry_after:
@@ -60,8 +62,8 @@ def login():
         return page, 401
     # A fresh session at login: nothing planted before it (session fixation) survives.
     session.clear()
-    login_user(User(outcome.account, token), remember=bool(request.form.get("remember")))
-    flash(f"Welcome, {outcome.account.full_name}.", "success")
+    login_user(User(account, token), remember=bool(request.form.get("remember")))
+    flash(f"Welcome, {account.full_name}.", "success")
     return redirect(next_url or url_for("web.home"))
 
 

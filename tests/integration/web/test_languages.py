@@ -24,6 +24,17 @@ def test_the_interface_speaks_the_browser_s_language_until_the_parrot_chooses(
     assert ">My tasks</a>" in page and '<html lang="en">' in page
 
 
+def test_a_language_picked_on_the_login_page_stays_with_the_account(app, client, make_account):
+    kesha = make_account("worker")
+    token = fetch_csrf_token(client)
+    client.post("/language", data={"language": "ru", "next": "/login", "csrf_token": token})
+    assert log_in(client, kesha.login, kesha.password).status_code == 302
+    assert ">Мои задачи</a>" in client.get("/").get_data(as_text=True)
+    elsewhere = app.test_client()  # another browser: the account speaks Russian there too
+    assert log_in(elsewhere, kesha.login, kesha.password).status_code == 302
+    assert ">Мои задачи</a>" in elsewhere.get("/").get_data(as_text=True)
+
+
 def test_money_and_times_follow_the_language_with_the_zone_shown(client, login_as):
     login_as("manager")
     english = client.get("/").get_data(as_text=True)
