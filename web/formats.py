@@ -8,8 +8,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask, request, session
-from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
+
+from ates.words import Words
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
@@ -25,6 +27,15 @@ def select_language() -> str:
 def money(cents: int) -> str:
     """150050 -> `$1,500.50` (English), `1 500,50 $` (Russian); negatives with a minus."""
     return format_currency(Decimal(int(cents)).scaleb(-2), "USD")
+
+
+def say(message: str) -> str:
+    """A domain's message (`ates.words.Words`) in the reader's language; a plain one as it is."""
+    if isinstance(message, Words):
+        return gettext(
+            message.template, **{name: say(value) for name, value in message.values.items()}
+        )
+    return message
 
 
 def when(moment: datetime) -> str:
@@ -48,5 +59,6 @@ def init_app(app: Flask, timezone: str) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
+    app.add_template_filter(say, "say")
     app.add_template_global(neighbour_days)
     app.context_processor(lambda: {"languages": LANGUAGES, "language": str(get_locale())})

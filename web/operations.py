@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from outbox import follow, operations
@@ -86,7 +88,9 @@ def _replay(**which) -> int | None:
     try:
         return operations.replay(runtime.db, runtime.send, **which)
     except KeyError as error:
-        flash(f"No consumer {error} runs in this app; nothing was replayed.", "error")
+        flash(
+            _("No consumer %(name)s runs in this app; nothing was replayed.", name=error), "error"
+        )
         return None
 
 
@@ -96,9 +100,11 @@ def replay_dead_letter(dead_letter_id: int):
     """Send one dead letter to its consumer again."""
     count = _replay(dead_letter_id=dead_letter_id)
     if count:
-        flash(f"Dead letter #{dead_letter_id} was sent to its consumer again.", "success")
+        flash(
+            _("Dead letter #%(id)d was sent to its consumer again.", id=dead_letter_id), "success"
+        )
     elif count == 0:
-        flash(f"Dead letter #{dead_letter_id} is not waiting for a replay.", "error")
+        flash(_("Dead letter #%(id)d is not waiting for a replay.", id=dead_letter_id), "error")
     return redirect(url_for("operations.index"))
 
 
@@ -108,9 +114,17 @@ def replay_consumer(consumer: str):
     """Send every waiting dead letter of one consumer again."""
     count = _replay(consumer=consumer)
     if count:
-        flash(f"{count} dead letter(s) of {consumer} were sent to it again.", "success")
+        flash(
+            ngettext(
+                "%(num)d dead letter of %(consumer)s was sent to it again.",
+                "%(num)d dead letters of %(consumer)s were sent to it again.",
+                count,
+                consumer=consumer,
+            ),
+            "success",
+        )
     elif count == 0:
-        flash(f"{consumer} has no dead letters waiting.", "error")
+        flash(_("%(consumer)s has no dead letters waiting.", consumer=consumer), "error")
     return redirect(url_for("operations.index"))
 
 

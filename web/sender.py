@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from ates.database import utcnow
 from domains.sender import queries
@@ -49,9 +50,9 @@ def replay(dead_letter_id: int):
     count = operations.replay(runtime.db, runtime.send, dead_letter_id=dead_letter_id)
     watch = _watch(request.form.get("payment_id", ""), since) if count else None
     if is_htmx():
-        return _log(watch, notice=None if count else "That failure was already replayed.")
+        return _log(watch, notice=None if count else _("That failure was already replayed."))
     if not count:
-        flash("That failure was already replayed.", "error")
+        flash(_("That failure was already replayed."), "error")
     return redirect(watch.url if watch else url_for("sender.index"), code=303)
 
 

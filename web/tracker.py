@@ -23,6 +23,7 @@ from domains.tracker.tables import TITLE_MAX
 from outbox.history import published_ids
 from web import navigation
 from web.access import ANY_ROLE, allow
+from web.formats import say
 from web.htmx import came_from, is_htmx, page_or_fragment
 from web.query import page_number
 
@@ -96,7 +97,7 @@ def create():
     except commands.InvalidTask as refused:
         return _form_again(form, refused.errors)
     except commands.NoEligibleAssignee as refused:
-        return _form_again(form, {"form": str(refused)})
+        return _form_again(form, {"form": refused.words})
     if not is_htmx():
         flash(
             _(
@@ -126,7 +127,7 @@ def complete(task: uuid.UUID):
         with _db().transaction() as session:
             commands.complete_task(session, task=str(task), by=_me())
     except commands.CompletionRefused as refused:
-        error, status = str(refused), 409
+        error, status = say(refused.words), 409
     with _db().reading() as session:
         view = queries.task(session, str(task))
     if not is_htmx():
@@ -215,9 +216,11 @@ def reassign():
             summary = queries.reassign_summary(session, queries.last_reassign_number(session) or 0)
     except commands.NoEligibleAssignee as refused:
         if not is_htmx():
-            flash(str(refused), "error")
+            flash(say(refused.words), "error")
             return redirect(url_for("tracker.all_tasks"))
-        return render_template("tracker/_reassigned.html", message=str(refused), failed=True), 409
+        return render_template(
+            "tracker/_reassigned.html", message=say(refused.words), failed=True
+        ), 409
     if summary is None or not moved:
         message = _("There were no open tasks to reassign.")
         if not is_htmx():

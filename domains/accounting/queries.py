@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.money import dollars
+from ates.words import Words
 from domains.accounting.ids import payout_id
 from domains.accounting.rules import DAY_TOTALS, Price
 from domains.accounting.tables import (
@@ -23,9 +24,9 @@ from domains.accounting.tables import (
 from domains.accounting.tables import day_totals as totals_table
 
 KIND_LABELS = {
-    "assign_fee": "Assign fee",
-    "completion_reward": "Completion reward",
-    "payout": "Payout",
+    "assign_fee": Words("Assign fee"),
+    "completion_reward": Words("Completion reward"),
+    "payout": Words("Payout"),
 }
 STREAM_CHUNK = 1000
 
@@ -49,12 +50,13 @@ class Entry:
     @property
     def description(self) -> str:
         if self.kind == "payout":
-            return f"Payout of the balance at the close of {self.billing_day.isoformat()}"
+            day = self.billing_day.isoformat()
+            return Words("Payout of the balance at the close of %(day)s", day=day)
         if self.task_id is None:
             return self.kind_label
         jira = f"[{self.jira_id}] " if self.jira_id else ""
-        title = self.title or f"task {self.task_id[:8]} (title not known yet)"
-        return f"{self.kind_label}: {jira}{title}"
+        title = self.title or Words("task %(id)s (title not known yet)", id=self.task_id[:8])
+        return Words("%(kind)s: %(jira)s%(title)s", kind=self.kind_label, jira=jira, title=title)
 
 
 @dataclass(frozen=True)

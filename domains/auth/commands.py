@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ates.backend import backend
 from ates.database import utcnow
+from ates.words import Words
 from domains.auth import queries
 from domains.auth.queries import SESSION_LIFETIME, Account, token_hash
 from domains.auth.tables import (
@@ -130,7 +131,9 @@ def choose_language(session: Session, public_id: str, language: str | None) -> A
     """The language of the parrot's pages and payout e-mails (None: the browser's, and English
     e-mails); publishes account.language_chosen when it changed."""
     if language is not None and language not in LANGUAGES:
-        raise AccountError({"language": f"Choose one of {', '.join(LANGUAGES)}."})
+        raise AccountError(
+            {"language": Words("Choose one of %(languages)s.", languages=", ".join(LANGUAGES))}
+        )
     account = _require(session, public_id)
     if account.language == language:
         return account  # chosen again: nothing changed, nothing to tell
@@ -218,8 +221,10 @@ def authenticate(
         seconds = math.ceil((failures.next_try_at - now).total_seconds())
         return LoginOutcome(
             None,
-            f"Too many failed attempts for this login; try again in {seconds} "
-            f"second{'s' if seconds != 1 else ''}.",
+            Words(
+                "Too many failed attempts for this login; try again in %(seconds)d s.",
+                seconds=seconds,
+            ),
             retry_after=seconds,
         )
     row = session.execute(
@@ -230,9 +235,9 @@ def authenticate(
     verified = _verify(row.password_hash if row else None, password)
     if row is None or not verified:
         _count_failure(session, login, now)
-        return LoginOutcome(None, "Wrong login or password.")
+        return LoginOutcome(None, Words("Wrong login or password."))
     if not row.active:
-        return LoginOutcome(None, "This account is deactivated.")
+        return LoginOutcome(None, Words("This account is deactivated."))
     session.execute(sa.delete(login_failures).where(login_failures.c.login == login))
     if passwords.check_needs_rehash(row.password_hash):
         session.execute(
@@ -353,14 +358,16 @@ def _publish(session: Session, event_name: str, account: Account) -> Account:
 
 def _check_login(session: Session, login: str) -> dict[str, str]:
     if not login:
-        return {"login": "Give a login name."}
+        return {"login": Words("Give a login name.")}
     if not LOGIN.match(login):
         return {
-            "login": "Use up to 64 letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit."
+            "login": Words(
+                "Use up to 64 letters, digits, dots, dashes or underscores, "
+                "starting with a letter or digit."
+            )
         }
     if queries.account_by_login(session, login) is not None:
-        return {"login": f"The login “{login}” is taken."}
+        return {"login": Words("The login “%(login)s” is taken.", login=login)}
     return {}
 
 
@@ -368,13 +375,13 @@ def _check_details(full_name: str, email: str) -> dict[str, str]:
     errors = {}
     full_name, email = (full_name or "").strip(), (email or "").strip()
     if not full_name:
-        errors["full_name"] = "Give a full name."
+        errors["full_name"] = Words("Give a full name.")
     elif len(full_name) > 200:
-        errors["full_name"] = "Keep the full name under 200 characters."
+        errors["full_name"] = Words("Keep the full name under 200 characters.")
     if not email:
-        errors["email"] = "Give an e-mail address."
+        errors["email"] = Words("Give an e-mail address.")
     elif len(email) > 254 or not _is_email(email):
-        errors["email"] = "This is not an e-mail address (like kesha@uberpopug.example)."
+        errors["email"] = Words("This is not an e-mail address (like kesha@uberpopug.example).")
     return errors
 
 
@@ -389,20 +396,20 @@ def _is_email(address: str) -> bool:
 
 def _check_role(role: str) -> dict[str, str]:
     if role not in ROLES:
-        return {"role": f"Choose one of: {', '.join(ROLES)}."}
+        return {"role": Words("Choose one of: %(roles)s.", roles=", ".join(ROLES))}
     return {}
 
 
 def _check_password(password: str, login: str) -> dict[str, str]:
     password = password or ""
     if len(password) < MIN_PASSWORD:
-        return {"password": f"Use at least {MIN_PASSWORD} characters."}
+        return {"password": Words("Use at least %(least)d characters.", least=MIN_PASSWORD)}
     if not password.strip():
-        return {"password": "Use a password that is not only spaces."}
+        return {"password": Words("Use a password that is not only spaces.")}
     if password.strip().lower() == login.strip().lower():
-        return {"password": "Use a password that is not your login."}
+        return {"password": Words("Use a password that is not your login.")}
     if password.lower() in _common_passwords():
-        return {"password": "This password is too common; guessers try it first."}
+        return {"password": Words("This password is too common; guessers try it first.")}
     return {}
 
 

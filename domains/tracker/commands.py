@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ates.backend import Backend, backend
 from ates.database import UTCDateTime, utcnow
+from ates.words import Words
 from domains.tracker.tables import (
     DESCRIPTION_MAX,
     DONE,
@@ -32,7 +33,11 @@ REASSIGN_LOCK = 0x7472_6163_6B65_72  # "tracker"
 
 
 class TrackerError(Exception):
-    """A command refused; the message is meant for the parrot who asked."""
+    """A command refused; its words are meant for the parrot who asked."""
+
+    @property
+    def words(self) -> str:
+        return self.args[0]
 
 
 @dataclass
@@ -67,19 +72,25 @@ def validate_task(title: str, jira_id: str = "", description: str = "") -> NewTa
     description = (description or "").strip()
     errors = {}
     if not title:
-        errors["title"] = "A task needs a title."
+        errors["title"] = Words("A task needs a title.")
     elif "[" in title or "]" in title:
-        errors["title"] = (
+        errors["title"] = Words(
             "The title may not contain [ or ]. Put the Jira id (e.g. UBERPOP-42) "
             "in its own Jira id field."
         )
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"The title is {len(title)} characters long; at most {TITLE_MAX}."
+        errors["title"] = Words(
+            "The title is %(length)d characters long; at most %(most)d.",
+            length=len(title),
+            most=TITLE_MAX,
+        )
     if jira_id and (len(jira_id) > JIRA_ID_MAX or not JIRA_ID.match(jira_id)):
-        errors["jira_id"] = "A Jira id looks like UBERPOP-42 (letters, a dash, a number)."
+        errors["jira_id"] = Words("A Jira id looks like UBERPOP-42 (letters, a dash, a number).")
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = (
-            f"The description is {len(description)} characters long; at most {DESCRIPTION_MAX}."
+        errors["description"] = Words(
+            "The description is %(length)d characters long; at most %(most)d.",
+            length=len(description),
+            most=DESCRIPTION_MAX,
         )
     if errors:
         raise InvalidTask(errors)
@@ -96,7 +107,10 @@ def create_task(
     )
     if assignee is None:
         raise NoEligibleAssignee(
-            "Nobody can take the task: there is no active worker or accountant. Nothing was saved."
+            Words(
+                "Nobody can take the task: there is no active worker or accountant. "
+                "Nothing was saved."
+            )
         )
     now = utcnow()
     row = {
@@ -152,10 +166,10 @@ def _why_not_completed(session: Session, task: str, by: str) -> str:
         sa.select(tasks.c.status, tasks.c.assignee).where(tasks.c.public_id == task)
     ).first()
     if found is None:
-        return "There is no such task."
+        return Words("There is no such task.")
     if found.status == DONE:
-        return "This task is already done."
-    return "This task is no longer yours: it was reassigned to someone else."
+        return Words("This task is already done.")
+    return Words("This task is no longer yours: it was reassigned to someone else.")
 
 
 def reassign_open_tasks(session: Session, by: str | None = None) -> int:
@@ -172,8 +186,10 @@ def reassign_open_tasks(session: Session, by: str | None = None) -> int:
     if not session.scalar(sa.select(sa.exists().where(eligible()))):
         if session.scalar(sa.select(sa.exists().where(tasks.c.status == OPEN))):
             raise NoEligibleAssignee(
-                "Nobody can take the tasks: there is no active worker or accountant. "
-                "Nothing changed."
+                Words(
+                    "Nobody can take the tasks: there is no active worker or accountant. "
+                    "Nothing changed."
+                )
             )
         return 0
     now = utcnow()

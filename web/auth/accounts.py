@@ -1,6 +1,7 @@
 """The admin's account pages: list and search, create, edit, change role, (de)activate."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from domains.auth import commands, queries
@@ -46,7 +47,7 @@ def new_account():
         values["password"] = ""
         page = render_template("auth/new.html", values=values, errors=error.errors, roles=ROLES)
         return page, 422
-    flash(f"Account {account.login} created.", "success")
+    flash(_("Account %(login)s created.", login=account.login), "success")
     return redirect(url_for("auth.account", public_id=account.public_id))
 
 
@@ -66,7 +67,7 @@ def account(public_id):
             commands.update_account(session, found.public_id, **values)
     except commands.AccountError as error:
         return _account_page(found, values=values, errors=error.errors), 422
-    flash(f"{found.login}: name and e-mail saved.", "success")
+    flash(_("%(login)s: name and e-mail saved.", login=found.login), "success")
     return redirect(url_for("auth.account", public_id=found.public_id))
 
 
@@ -77,13 +78,13 @@ def change_role(public_id):
     found = _existing(public_id)
     role = request.form.get("role", "")
     if found.public_id == current_user.public_id:
-        return _account_page(found, errors={"role": "You cannot change your own role."}), 422
+        return _account_page(found, errors={"role": _("You cannot change your own role.")}), 422
     try:
         with _db().transaction() as session:
             commands.change_role(session, found.public_id, role)
     except commands.AccountError as error:
         return _account_page(found, errors=error.errors), 422
-    flash(f"{found.login} is now {role}.", "success")
+    flash(_("%(login)s is now %(role)s.", login=found.login, role=_(role)), "success")
     return redirect(url_for("auth.account", public_id=found.public_id))
 
 
@@ -93,12 +94,12 @@ def deactivate(public_id):
     """No more login and no new tasks for this account."""
     found = _existing(public_id)
     if found.public_id == current_user.public_id:
-        errors = {"active": "You cannot deactivate yourself."}
+        errors = {"active": _("You cannot deactivate yourself.")}
         return _account_page(found, errors=errors), 422
     if found.active:
         with _db().transaction() as session:
             commands.deactivate(session, found.public_id)
-    flash(f"{found.login} is deactivated.", "success")
+    flash(_("%(login)s is deactivated.", login=found.login), "success")
     return redirect(url_for("auth.account", public_id=found.public_id))
 
 
@@ -110,7 +111,7 @@ def reactivate(public_id):
     if not found.active:
         with _db().transaction() as session:
             commands.reactivate(session, found.public_id)
-    flash(f"{found.login} is active again.", "success")
+    flash(_("%(login)s is active again.", login=found.login), "success")
     return redirect(url_for("auth.account", public_id=found.public_id))
 
 

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
@@ -63,7 +64,7 @@ def login():
     # A fresh session at login: nothing planted before it (session fixation) survives.
     session.clear()
     login_user(User(account, token), remember=bool(request.form.get("remember")))
-    flash(f"Welcome, {account.full_name}.", "success")
+    flash(_("Welcome, %(name)s.", name=account.full_name), "success")
     return redirect(next_url or url_for("web.home"))
 
 
@@ -71,11 +72,14 @@ def login():
 @allow(ANY_ROLE)
 def logout():
     """Log out for good: the login session ends, so no copy of its cookies works any more."""
+    language = current_user.language or session.get("language")
     with _db().transaction() as db_session:
         commands.end_session(db_session, current_user.session_token)
     session.clear()
     logout_user()  # after the clear: it leaves the note that deletes the remember-me cookie
-    flash("You are logged out.", "info")
+    if language:
+        session["language"] = language  # the login page goes on in the parrot's language
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -96,7 +100,10 @@ def end_other_sessions():
         ended = commands.end_other_sessions(
             db_session, current_user.public_id, keep=current_user.session_token
         )
-    flash(f"Logged out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    flash(
+        ngettext("Logged out %(num)d other session.", "Logged out %(num)d other sessions.", ended),
+        "success",
+    )
     return redirect(url_for("auth.sessions"))
 
 

@@ -34,7 +34,7 @@ def extracted() -> Catalog:
         pot = Path(folder) / "messages.pot"
         subprocess.run(
             [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-             "-k", "_", "-k", "ngettext:1,2", "--no-location", "-o", str(pot), "."],
+             "-k", "_", "-k", "ngettext:1,2", "-k", "Words", "--no-location", "-o", str(pot), "."],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
         template = read_po(pot.open("rb"))

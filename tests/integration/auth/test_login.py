@@ -136,7 +136,7 @@ def test_repeated_failed_logins_delay_the_name_instead_of_locking_it(client, mak
         assert log_in(client, account.login, "wrong").status_code == 401
     response = log_in(client, account.login, account.password)
     assert response.status_code == 429 and response.headers["Retry-After"] == "1"
-    assert "try again in 1 second" in response.get_data(as_text=True)
+    assert "try again in 1 s." in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
     # Another name is not delayed by it.
     other, other_client = make_account(), client.application.test_client()

@@ -142,7 +142,7 @@ def test_replay_of_a_consumer_sends_all_its_dead_letters_and_a_new_failure_burie
         data={"csrf_token": csrf_token()},
         follow_redirects=True,
     )
-    assert "2 dead letter(s) of probe were sent to it again." in response.get_data(as_text=True)
+    assert "2 dead letters of probe were sent to it again." in response.get_data(as_text=True)
     deliver()
     assert probe_effects(runtime) == [6]
     [again] = waiting_letters(runtime)

@@ -2,7 +2,10 @@
 
 import re
 
+from ates.words import Words
+from domains.accounting.queries import KIND_LABELS
 from tests.conftest import fetch_csrf_token, log_in
+from web.formats import say
 
 RUSSIAN = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
 
@@ -80,3 +83,34 @@ def test_what_is_wrong_with_a_request_is_said_in_the_parrot_s_language(client, l
         assert refused.status_code in (400, 404), url
         assert russian in refused.get_data(as_text=True), url
         assert english in client.get(url).get_data(as_text=True), url
+
+
+def test_refusals_and_notices_speak_the_parrot_s_language(client, make_account):
+    kesha = make_account("worker")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = RUSSIAN["Accept-Language"]
+    refused = log_in(client, kesha.login, "not the password")
+    assert refused.status_code == 401
+    assert "Неверный логин или пароль." in refused.get_data(as_text=True)
+    assert log_in(client, kesha.login, kesha.password).status_code == 302
+    assert f"Добро пожаловать, {kesha.full_name}." in client.get("/").get_data(as_text=True)
+    headers = {"HX-Request": "true", "X-CSRFToken": fetch_csrf_token(client)}
+    empty = client.post("/tasks/", data={"title": " "}, headers=headers)
+    assert empty.status_code == 422
+    assert "У задачи должно быть название." in empty.get_data(as_text=True)
+    token = fetch_csrf_token(client)
+    client.post("/language", data={"language": "ru", "csrf_token": token})
+    del client.environ_base["HTTP_ACCEPT_LANGUAGE"]  # from now on the account's choice speaks
+    client.post("/logout", data={"csrf_token": fetch_csrf_token(client)})
+    farewell = client.get("/login").get_data(as_text=True)
+    assert "Вы вышли." in farewell and '<html lang="ru">' in farewell
+
+
+def test_a_domain_s_words_are_said_whole_in_the_reader_s_language(app):
+    untitled = Words("task %(id)s (title not known yet)", id="6b1f3c1e")
+    line = Words(
+        "%(kind)s: %(jira)s%(title)s", kind=KIND_LABELS["assign_fee"], jira="", title=untitled
+    )
+    assert line == "Assign fee: task 6b1f3c1e (title not known yet)"  # files and logs: English
+    with app.test_request_context(headers=RUSSIAN):
+        assert say(line) == "Списание за назначение: задача 6b1f3c1e (название ещё не известно)"
+        assert say("a plain sentence") == "a plain sentence"
