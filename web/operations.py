@@ -135,12 +135,12 @@ def follow_click():
     wanted = request.args.get("id", "").strip()
     causes, problem = [], None
     if not wanted:
-        problem = "Give a task id, an event id or a request id."
+        problem = _("Give a task id, an event id or a request id.")
     elif len(wanted) > 64:
-        problem = "That is longer than any id aTES hands out (64 characters at most)."
+        problem = _("That is longer than any id aTES hands out (64 characters at most).")
     else:
         with current_app.extensions["ates"].db.reading() as session:
             causes = follow.follow(session, wanted)
         if not causes:
-            problem = f"No event was caused by, keyed by or named {wanted}."
+            problem = _("No event was caused by, keyed by or named %(id)s.", id=wanted)
     return render_template("operations/follow.html", wanted=wanted, causes=causes, problem=problem)

@@ -77,9 +77,11 @@ def refuse_control_characters():
 
 
 def _refused(field: str, character: str):
-    message = (
-        f"The field “{CONTROL_CHARACTER.sub('', field)[:40]}” contains a control character "
-        f"(U+{ord(character):04X}), which no field accepts. Nothing was changed."
+    message = _(
+        "The field “%(field)s” contains a control character (U+%(code)04X), which no field "
+        "accepts. Nothing was changed.",
+        field=CONTROL_CHARACTER.sub("", field)[:40],
+        code=ord(character),
     )
     if is_htmx():
         # The fragment the request expected would be replaced by the error; show it on top of

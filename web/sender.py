@@ -77,11 +77,15 @@ def _log(watch: Watch | None, notice: str | None = None):
 
 def _follow(watch: Watch, email: queries.SentEmail | None) -> Watch:
     if email and email.status == "sent" and email.sent_at >= watch.since:
-        return Watch(watch.payment_id, watch.since, f"Sent to {email.recipient}.", done=True)
+        sent = _("Sent to %(address)s.", address=email.recipient)
+        return Watch(watch.payment_id, watch.since, sent, done=True)
     if email and email.status == "failed" and email.last_attempt_at >= watch.since:
-        message = f"Failed again ({email.last_error}); it is retried, then waits here again."
+        message = _(
+            "Failed again (%(error)s); it is retried, then waits here again.",
+            error=email.last_error,
+        )
         return Watch(watch.payment_id, watch.since, message, done=True)
-    return Watch(watch.payment_id, watch.since, "Replayed: sending the e-mail…")
+    return Watch(watch.payment_id, watch.since, _("Replayed: sending the e-mail…"))
 
 
 def _watch(payment_id: str, since: datetime) -> Watch | None:

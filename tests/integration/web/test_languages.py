@@ -68,6 +68,8 @@ def test_the_books_the_close_and_the_operations_page_speak_russian_with_shared_f
     assert "Отставание потребителей" in operations and "Consumer lag" not in operations
     catalog = client.get("/events", headers=RUSSIAN).get_data(as_text=True)
     assert "которые публикуют домены" in catalog
+    follow = client.get("/operations/follow?id=nothing-like-it", headers=RUSSIAN)
+    assert "Ни одно событие не вызвано nothing-like-it" in follow.get_data(as_text=True)
 
 
 def test_what_is_wrong_with_a_request_is_said_in_the_parrot_s_language(client, login_as):
@@ -96,7 +98,7 @@ def test_refusals_and_notices_speak_the_parrot_s_language(client, make_account):
     headers = {"HX-Request": "true", "X-CSRFToken": fetch_csrf_token(client)}
     empty = client.post("/tasks/", data={"title": " "}, headers=headers)
     assert empty.status_code == 422
-    assert "У задачи должно быть название." in empty.get_data(as_text=True)
+    assert "задачи должно быть название." in empty.get_data(as_text=True)
     token = fetch_csrf_token(client)
     client.post("/language", data={"language": "ru", "csrf_token": token})
     del client.environ_base["HTTP_ACCEPT_LANGUAGE"]  # from now on the account's choice speaks
