@@ -392,11 +392,15 @@ def test_a_day_at_uberpopug_in_chromium(real_server, people, runtime):
         open_from_nav(mira, "All tasks")
         mira.click("#reassign")  # the Reassign page asks first
         expect(mira.locator("#reassign-title")).to_contain_text("Reassign ")
+        # htmx takes the form once the page's deferred scripts have run: a press before that
+        # posts the plain form (a test of its own, in test_tracker_browser.py).
+        mira.wait_for_load_state()
         with mira.expect_response(
             lambda r: r.url.endswith("/tasks/reassign") and r.request.method == "POST"
         ) as pressed:
             mira.click("#confirm-reassign")
-        assert pressed.value.ok
+        answer = pressed.value
+        assert answer.ok, f"Reassign answered {answer.status}\n{real_server.log_tails()}"
         expect(mira.locator("#reassign-moved")).to_contain_text("Reassigned ")
         # A completion still in flight may change the open count: the press says what it moved.
         moved = scalar(

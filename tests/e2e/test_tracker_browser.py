@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from domains.tracker.tables import tasks
+from domains.tracker.tables import reassigns, tasks
 from outbox.tables import events
 from tests.e2e.conftest import log_in, snap
 from tests.tracker_support import add_open_tasks
@@ -84,6 +84,36 @@ def test_a_task_is_added_reassigned_and_completed_in_the_browser(
         "task.completed",
     ]
     assert all(row.relayed_at is not None for row in published)
+
+
+def test_a_reassign_pressed_before_the_scripts_ran_still_reassigns_on_a_slow_phone(
+    page, live_server, make_account, runtime
+):
+    """On a slow connection the button is on screen before htmx has taken its form: the press
+    posts the plain form, and the manager lands on the same summary, once."""
+    kesha, manager = make_account("worker"), make_account("manager")
+    add_open_tasks(runtime, 3, assignee=kesha.public_id)
+    log_in(page, live_server, manager)
+    open_from_nav(page, "All tasks")
+    page.wait_for_load_state()
+    slow = page.context.new_cdp_session(page)
+    slow.send("Network.enable")
+    slow.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    slow.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 2000, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+
+    page.click("#reassign")
+    expect(page.locator("#reassign-title")).to_contain_text("Reassign 3 open tasks?")
+    assert page.evaluate("document.readyState") != "complete"  # the scripts are still coming
+    with page.expect_response(lambda r: r.request.method == "POST") as pressed:
+        page.click("#confirm-reassign")
+    assert pressed.value.status == 303  # the plain form's answer: to the press's own page
+    expect(page.locator("#reassign-moved")).to_have_text("Reassigned 3 open tasks.")
+    expect(page).to_have_url(re.compile(r"/tasks/reassigns/\d+$"))
+    with runtime.db.transaction() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(reassigns)) == 1
 
 
 def test_typing_an_assignee_narrows_all_tasks_without_a_page_load(
