@@ -75,7 +75,9 @@ class Week:
     def __init__(self, runtime, worker, people: dict[str, str]):
         self.runtime, self.worker, self.people = runtime, worker, people
         self.zone = ZoneInfo(runtime.settings.timezone)
-        self.draw = random.Random(17)  # the same week on every fresh clone
+        # The demo's own choices (how many tasks, who adds them, who completes) are the same on
+        # every fresh clone; assignees and prices are the domains' own draws, so the figures vary.
+        self.draw = random.Random(17)
         self.titles = 0
 
     def write(self) -> int:

@@ -29,12 +29,15 @@ def money(cents: int) -> str:
     return format_currency(Decimal(int(cents)).scaleb(-2), "USD")
 
 
-def say(message: str) -> str:
-    """A domain's message (`ates.words.Words`) in the reader's language; a plain one as it is."""
+def say(message: str | date) -> str:
+    """A domain's message (`ates.words.Words`) in the reader's language, a billing day in its
+    way of writing days; a plain one as it is."""
     if isinstance(message, Words):
         return gettext(
             message.template, **{name: say(value) for name, value in message.values.items()}
         )
+    if type(message) is date:
+        return day(message)
     return message
 
 

@@ -50,8 +50,8 @@ class Entry:
     @property
     def description(self) -> str:
         if self.kind == "payout":
-            day = self.billing_day.isoformat()
-            return Words("Payout of the balance at the close of %(day)s", day=day)
+            # The day itself, not its text: files print it ISO, a page the reader's way.
+            return Words("Payout of the balance at the close of %(day)s", day=self.billing_day)
         if self.task_id is None:
             return self.kind_label
         jira = f"[{self.jira_id}] " if self.jira_id else ""

@@ -135,3 +135,10 @@ def log_in(page, live_server, account) -> None:
     page.fill("#password", account.password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def open_from_nav(page, link: str) -> None:
+    """Follow a link of the main navigation, and wait until the page's scripts have run: a
+    press before htmx has taken a form posts the plain form instead (tested on its own)."""
+    page.get_by_role("navigation", name="main").get_by_role("link", name=link).click()
+    page.wait_for_load_state()

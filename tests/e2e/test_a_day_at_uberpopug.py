@@ -44,7 +44,7 @@ from domains.tracker.tables import assignees, eligible, reassigns
 from domains.tracker.tables import tasks as tracker_tasks
 from outbox.tables import events
 from tests.conftest import usd
-from tests.e2e.conftest import snap, watch_for_errors
+from tests.e2e.conftest import open_from_nav, snap, watch_for_errors
 from tests.mail import Mailbox
 from tests.processes import ROOT, app_environment, dramatiq_worker, free_port, process, wait_until
 from web.accounting_reports import TITLE_ROWS
@@ -221,11 +221,6 @@ def people(browser, request, real_server):
     for context in contexts:
         context.close()
     assert problems == [], "JavaScript errors in the browser:\n" + "\n".join(problems)
-
-
-def open_from_nav(page, link: str) -> None:
-    page.get_by_role("navigation", name="main").get_by_role("link", name=link).click()
-    page.wait_for_load_state()
 
 
 def cents(text: str) -> int:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from domains.tracker.tables import reassigns, tasks
 from outbox.tables import events
-from tests.e2e.conftest import log_in, snap
+from tests.e2e.conftest import log_in, open_from_nav, snap
 from tests.tracker_support import add_open_tasks
 
 pytestmark = pytest.mark.e2e
@@ -18,10 +18,6 @@ pytestmark = pytest.mark.e2e
 def log_out(page) -> None:
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login")
-
-
-def open_from_nav(page, link: str) -> None:
-    page.get_by_role("navigation", name="main").get_by_role("link", name=link).click()
 
 
 def test_a_task_is_added_reassigned_and_completed_in_the_browser(
@@ -95,7 +91,6 @@ def test_a_reassign_pressed_before_the_scripts_ran_still_reassigns_on_a_slow_pho
     add_open_tasks(runtime, 3, assignee=kesha.public_id)
     log_in(page, live_server, manager)
     open_from_nav(page, "All tasks")
-    page.wait_for_load_state()
     slow = page.context.new_cdp_session(page)
     slow.send("Network.enable")
     slow.send("Network.setCacheDisabled", {"cacheDisabled": True})

@@ -1,9 +1,10 @@
 """English and Russian: the browser's language by default, the account's choice once made."""
 
 import re
+from datetime import date, datetime
 
 from ates.words import Words
-from domains.accounting.queries import KIND_LABELS
+from domains.accounting.queries import KIND_LABELS, Entry
 from tests.conftest import fetch_csrf_token, log_in
 from web.formats import say
 
@@ -116,3 +117,22 @@ def test_a_domain_s_words_are_said_whole_in_the_reader_s_language(app):
     with app.test_request_context(headers=RUSSIAN):
         assert say(line) == "Списание за назначение: задача 6b1f3c1e (название ещё не известно)"
         assert say("a plain sentence") == "a plain sentence"
+
+
+def test_a_payout_line_names_its_day_the_reader_s_way_and_iso_in_files(app):
+    payout = Entry(
+        recorded_at=datetime(2026, 12, 3, 23, 59),
+        billing_day=date(2026, 12, 3),
+        account_id="6b1f3c1e",
+        account_name="Kesha Popugaev",
+        kind="payout",
+        amount=-15_000,
+        task_id=None,
+        title=None,
+        jira_id=None,
+    )
+    assert payout.description == "Payout of the balance at the close of 2026-12-03"
+    with app.test_request_context():
+        assert say(payout.description) == "Payout of the balance at the close of Thu, 3 Dec 2026"
+    with app.test_request_context(headers=RUSSIAN):
+        assert say(payout.description) == "Выплата баланса при закрытии дня чт, 3 дек. 2026"
